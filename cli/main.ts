@@ -4,7 +4,9 @@ import { UsageError } from './errors.js';
 // Subcommands load lazily so `recs token` does not pay for the stand-ins `recs run` needs.
 const main = defineCommand({
   meta: { name: 'recs', description: 'Show-recommendation pipeline: run it locally, serve it, evaluate the model.' },
-  subCommands: {},
+  subCommands: {
+    bench: () => import('./commands/bench.js').then((m) => m.default),
+  },
 });
 
 const verbose = process.argv.includes('--verbose');
