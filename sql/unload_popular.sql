@@ -1,0 +1,53 @@
+-- UnloadViewership (popular channel): the 50 shows most viewers watched in the last 28 days, the
+-- fallback list for viewers the model has no list for. One row per show × partner that carries it.
+-- Inputs: viewership_events, identity_map, shows, show_availability; {{AS_OF}} as in unload_viewership.sql.
+-- Output columns: show_id, title, genre, brand, partner, unique_viewers, rank.
+WITH identity AS (
+  SELECT
+    partner,
+    partner_user_id,
+    MIN(viewer_id) AS viewer_id
+  FROM identity_map
+  WHERE viewer_id IS NOT NULL
+  GROUP BY partner, partner_user_id
+  HAVING COUNT(DISTINCT viewer_id) = 1
+),
+recent_viewing AS (
+  SELECT
+    e.show_id,
+    i.viewer_id
+  FROM viewership_events e
+  JOIN identity i
+    ON i.partner = e.partner
+    AND i.partner_user_id = e.partner_user_id
+  WHERE e.started_at <= {{AS_OF}}
+    AND e.started_at > {{AS_OF}} - INTERVAL '28 days'
+    AND e.watch_seconds > 0
+),
+ranked_shows AS (
+  SELECT
+    show_id,
+    COUNT(DISTINCT viewer_id) AS unique_viewers,
+    ROW_NUMBER() OVER (ORDER BY COUNT(DISTINCT viewer_id) DESC, show_id) AS rank
+  FROM recent_viewing
+  GROUP BY show_id
+)
+SELECT
+  s.show_id,
+  s.title,
+  s.genre,
+  s.brand,
+  a.partner,
+  r.unique_viewers,
+  r.rank
+FROM ranked_shows r
+JOIN shows s
+  ON s.show_id = r.show_id
+JOIN (
+  SELECT DISTINCT
+    show_id,
+    partner
+  FROM show_availability
+) a
+  ON a.show_id = r.show_id
+WHERE r.rank <= 50

@@ -1,0 +1,59 @@
+-- UnloadViewership: training data, one row per viewer × show × partner.
+-- Inputs: viewership_events, identity_map, shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
+-- Output columns: viewer_id, show_id, partner, watch_seconds, view_count, last_watched_at.
+-- Cleaning, deterministic so reruns unload the same rows (issue #7):
+--   rows with a null partner, account, show or start time are dropped; events after the as-of time are dropped;
+--   watch_seconds <= 0 is dropped and anything above 6 hours is clamped to 6 hours (a stuck player, not a viewer);
+--   duplicate events (same account, show and start time) count once, with their longest watch time;
+--   an account mapped to more than one viewer is ambiguous and dropped rather than guessed;
+--   events of unknown accounts or unknown shows are dropped by the joins.
+WITH identity AS (
+  SELECT
+    partner,
+    partner_user_id,
+    MIN(viewer_id) AS viewer_id
+  FROM identity_map
+  WHERE viewer_id IS NOT NULL
+  GROUP BY partner, partner_user_id
+  HAVING COUNT(DISTINCT viewer_id) = 1
+),
+deduped_events AS (
+  SELECT
+    partner,
+    partner_user_id,
+    show_id,
+    started_at,
+    MAX(watch_seconds) AS watch_seconds
+  FROM viewership_events
+  WHERE partner IS NOT NULL
+    AND partner_user_id IS NOT NULL
+    AND show_id IS NOT NULL
+    AND started_at IS NOT NULL
+    AND started_at <= {{AS_OF}}
+    AND started_at > {{AS_OF}} - INTERVAL '180 days'
+    AND watch_seconds > 0
+  GROUP BY partner, partner_user_id, show_id, started_at
+),
+resolved_events AS (
+  SELECT
+    i.viewer_id,
+    e.show_id,
+    e.partner,
+    LEAST(e.watch_seconds, 21600) AS watch_seconds,
+    e.started_at
+  FROM deduped_events e
+  JOIN identity i
+    ON i.partner = e.partner
+    AND i.partner_user_id = e.partner_user_id
+  JOIN shows s
+    ON s.show_id = e.show_id
+)
+SELECT
+  viewer_id,
+  show_id,
+  partner,
+  SUM(watch_seconds) AS watch_seconds,
+  COUNT(*) AS view_count,
+  MAX(started_at) AS last_watched_at
+FROM resolved_events
+GROUP BY viewer_id, show_id, partner
