@@ -1,0 +1,213 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import aslValidator from 'asl-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// Packages the real serverless.yml (osls, offline, no credentials) once and inspects the CloudFormation it writes.
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+type Resource = { Type: string; Properties: Record<string, any> };
+type State = Record<string, any>;
+let resources: Record<string, Resource>;
+let definition: { States: Record<string, State> };
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+/** The state machine definition as deployed: Fn::Sub placeholders replaced with ARN-shaped values. */
+function deployedDefinition(stateMachine: Resource): { States: Record<string, State> } {
+  const [body, substitutions] = stateMachine.Properties.DefinitionString['Fn::Sub'] as [string, Record<string, unknown>];
+  const text = body.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    const target = JSON.stringify(substitutions[name]);
+    return `arn:aws:lambda:us-east-1:123456789012:function:${name}-${target.length}`;
+  });
+  return JSON.parse(text);
+}
+
+function allStates(states: Record<string, State>): [string, State][] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, State],
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : []),
+  ]);
+}
+
+beforeAll(() => {
+  execFileSync(process.execPath, ['scripts/package.mjs', 'ci'], { cwd: root, stdio: 'pipe' });
+  const template = JSON.parse(readFileSync(`${root}/.serverless/cloudformation-template-update-stack.json`, 'utf8'));
+  resources = template.Resources;
+  const stateMachine = resources.RecommendationPipeline;
+  if (!stateMachine) throw new Error('state machine RecommendationPipeline missing from the template');
+  definition = deployedDefinition(stateMachine);
+}, 180_000);
+
+describe('packaged CloudFormation template', () => {
+  it('has a KMS-encrypted bucket with public access blocked and old runs expiring', () => {
+    const bucket = resources.DataBucket?.Properties;
+    expect(bucket?.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+      'aws:kms',
+    );
+    expect(bucket?.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket?.LifecycleConfiguration.Rules[0]).toMatchObject({ Prefix: 'runs/', Status: 'Enabled' });
+  });
+
+  it('has an on-demand recommendations table with PITR, SSE-KMS and a TTL attribute', () => {
+    const table = resources.RecommendationsTable?.Properties;
+    expect(table?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table?.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
+    expect(table?.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(table?.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(table?.KeySchema).toEqual([
+      { AttributeName: 'viewerId', KeyType: 'HASH' },
+      { AttributeName: 'runId', KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('deploys every Lambda the pipeline and the API use', () => {
+    const names = ofType('AWS::Lambda::Function').map(([id]) => id);
+    expect(names.sort()).toEqual(
+      [
+        'OffersLambdaFunction',
+        'PrepareRunLambdaFunction',
+        'PublishRunLambdaFunction',
+        'QualityGateLambdaFunction',
+        'RecordFailureLambdaFunction',
+        'ReportTopShowsLambdaFunction',
+        'WriteRecsLambdaFunction',
+      ].sort(),
+    );
+  });
+
+  it('routes GET /viewers/{viewerId}/offers through a JWT authorizer', () => {
+    const route = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'GET /viewers/{viewerId}/offers');
+    expect(route?.[1].Properties.AuthorizationType).toBe('JWT');
+    const authorizer = ofType('AWS::ApiGatewayV2::Authorizer')[0]?.[1].Properties;
+    expect(authorizer?.AuthorizerType).toBe('JWT');
+  });
+
+  it('schedules the state machine daily and traces, logs and alarms on it', () => {
+    const rule = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.Targets[0].Arn.Ref === 'RecommendationPipeline');
+    expect(rule?.[1].Properties.ScheduleExpression).toMatch(/^(cron|rate)\(/);
+    // The ci stage disables the schedule: a stage parameter, not an edit of the file.
+    expect(rule?.[1].Properties.State).toBe('DISABLED');
+    const machine = resources.RecommendationPipeline?.Properties;
+    expect(machine?.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine?.LoggingConfiguration.Level).toBe('ERROR');
+    const alarmMetrics = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
+    expect(alarmMetrics).toEqual(expect.arrayContaining(['ExecutionsFailed', 'ExecutionsTimedOut']));
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+});
+
+describe('state machine definition', () => {
+  it('passes asl-validator', () => {
+    const { isValid, errorsText } = aslValidator(definition as any);
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('keeps the state names operators and the command line refer to', () => {
+    expect(Object.keys(definition.States)).toEqual(
+      expect.arrayContaining([
+        'PrepareRun',
+        'UnloadViewership',
+        'TrainModel',
+        'QualityGate',
+        'CreateModel',
+        'BatchRecommend',
+        'WriteTopTen',
+        'Publish',
+      ]),
+    );
+  });
+
+  it('gives every top-level Task and Map a jittered Retry, a Catch and a timeout', () => {
+    const workStates = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task' || s.Type === 'Map');
+    expect(workStates.length).toBeGreaterThanOrEqual(10);
+    for (const [name, state] of workStates) {
+      expect(state.Retry?.length, `${name} Retry`).toBeGreaterThan(0);
+      expect(state.Retry[0].JitterStrategy, `${name} jitter`).toBe('FULL');
+      expect(state.Catch?.length, `${name} Catch`).toBeGreaterThan(0);
+      if (state.Type === 'Task') expect(state.TimeoutSeconds, `${name} TimeoutSeconds`).toBeGreaterThan(0);
+    }
+  });
+
+  it('lets a failed Distributed Map batch fail (Retry, no Catch) so ToleratedFailurePercentage counts it', () => {
+    const map = definition.States.WriteTopTen;
+    expect(map?.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
+    expect(map?.ItemReader.Resource).toBe('arn:aws:states:::s3:listObjectsV2');
+    expect(map?.ItemBatcher.MaxItemsPerBatch).toBeGreaterThan(0);
+    expect(map?.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
+    const child = map?.ItemProcessor.States.WriteBatch;
+    expect(child.Retry.length).toBeGreaterThan(0);
+    expect(child.Catch).toBeUndefined();
+  });
+
+  it('builds every SageMaker name from the execution and its redrive count', () => {
+    const nameKeys = ['TrainingJobName.$', 'ModelName.$', 'TransformJobName.$'];
+    const sageMakerStates = allStates(definition.States).filter(([, s]) => String(s.Resource).includes(':sagemaker:'));
+    expect(sageMakerStates).toHaveLength(3);
+    for (const [name, state] of sageMakerStates) {
+      const expressions = nameKeys.map((k) => state.Parameters[k]).filter(Boolean);
+      const own = expressions.find((e: string) => e.startsWith('States.Format'));
+      expect(own, `${name} builds its own name`).toMatch(/\$\$\.Execution\.RedriveCount/);
+    }
+  });
+
+  it('polls the UNLOAD with a cap and fails with the statement error', () => {
+    const choice = definition.States.IsUnloadFinished;
+    expect(JSON.stringify(choice)).toContain('NumericGreaterThanEquals');
+    expect(definition.States.UnloadFailed?.Parameters['Cause.$']).toBe('$.unloadStatus.Error');
+  });
+});
+
+// Actions AWS documents as taking no resource ARN: '*' is the only valid resource for them.
+const ACTIONS_WITHOUT_RESOURCE_SCOPE = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  'ecr:GetAuthorizationToken',
+  'cloudwatch:PutMetricData',
+  'redshift-data:DescribeStatement',
+  'redshift-data:GetStatementResult',
+]);
+
+describe('IAM', () => {
+  it('grants * only on actions that cannot be scoped to a resource', () => {
+    const statements = ofType('AWS::IAM::Role').flatMap(([role, r]) =>
+      (r.Properties.Policies ?? []).flatMap((p: any) =>
+        p.PolicyDocument.Statement.map((s: any) => ({ role, ...s })),
+      ),
+    );
+    expect(statements.length).toBeGreaterThan(10);
+    const offenders = statements
+      .filter((s) => s.Effect === 'Allow')
+      .filter((s) => [s.Resource].flat().includes('*'))
+      .flatMap((s) => [s.Action].flat().map((action: string) => `${s.role}: ${action}`))
+      .filter((entry) => !ACTIONS_WITHOUT_RESOURCE_SCOPE.has(entry.split(': ')[1] ?? ''));
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets the pipeline pass only the SageMaker role, and only to SageMaker', () => {
+    const pipeline = resources.PipelineRole?.Properties.Policies[0].PolicyDocument.Statement as any[];
+    const passRole = pipeline.find((s) => s.Action === 'iam:PassRole');
+    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'] });
+    expect(passRole.Condition.StringEquals['iam:PassedToService']).toBe('sagemaker.amazonaws.com');
+    const actions = pipeline.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(
+      expect.arrayContaining(['sagemaker:CreateTrainingJob', 'sagemaker:CreateModel', 'sagemaker:AddTags', 'states:RedriveExecution']),
+    );
+  });
+});
