@@ -7,8 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // Packages the real serverless.yml (osls, offline, no credentials) once and inspects the CloudFormation it writes.
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-type Resource = { Type: string; Properties: Record<string, any> };
-type State = Record<string, any>;
+// CloudFormation and ASL JSON are untyped documents; these tests probe them structurally.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Cfn = any;
+type Resource = { Type: string; Properties: Record<string, Cfn> };
+type State = Record<string, Cfn>;
 let resources: Record<string, Resource>;
 let definition: { States: Record<string, State> };
 
@@ -16,7 +19,10 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 
 /** The state machine definition as deployed: Fn::Sub placeholders replaced with ARN-shaped values. */
 function deployedDefinition(stateMachine: Resource): { States: Record<string, State> } {
-  const [body, substitutions] = stateMachine.Properties.DefinitionString['Fn::Sub'] as [string, Record<string, unknown>];
+  const [body, substitutions] = stateMachine.Properties.DefinitionString['Fn::Sub'] as [
+    string,
+    Record<string, unknown>,
+  ];
   const text = body.replace(/\$\{(\w+)\}/g, (_, name: string) => {
     const target = JSON.stringify(substitutions[name]);
     return `arn:aws:lambda:us-east-1:123456789012:function:${name}-${target.length}`;
@@ -43,9 +49,9 @@ beforeAll(() => {
 describe('packaged CloudFormation template', () => {
   it('has a KMS-encrypted bucket with public access blocked and old runs expiring', () => {
     const bucket = resources.DataBucket?.Properties;
-    expect(bucket?.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
-      'aws:kms',
-    );
+    expect(
+      bucket?.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('aws:kms');
     expect(bucket?.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
@@ -83,14 +89,18 @@ describe('packaged CloudFormation template', () => {
   });
 
   it('routes GET /viewers/{viewerId}/offers through a JWT authorizer', () => {
-    const route = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'GET /viewers/{viewerId}/offers');
+    const route = ofType('AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === 'GET /viewers/{viewerId}/offers',
+    );
     expect(route?.[1].Properties.AuthorizationType).toBe('JWT');
     const authorizer = ofType('AWS::ApiGatewayV2::Authorizer')[0]?.[1].Properties;
     expect(authorizer?.AuthorizerType).toBe('JWT');
   });
 
   it('schedules the state machine daily and traces, logs and alarms on it', () => {
-    const rule = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.Targets[0].Arn.Ref === 'RecommendationPipeline');
+    const rule = ofType('AWS::Events::Rule').find(
+      ([, r]) => r.Properties.Targets[0].Arn.Ref === 'RecommendationPipeline',
+    );
     expect(rule?.[1].Properties.ScheduleExpression).toMatch(/^(cron|rate)\(/);
     // The ci stage disables the schedule: a stage parameter, not an edit of the file.
     expect(rule?.[1].Properties.State).toBe('DISABLED');
@@ -105,7 +115,7 @@ describe('packaged CloudFormation template', () => {
 
 describe('state machine definition', () => {
   it('passes asl-validator', () => {
-    const { isValid, errorsText } = aslValidator(definition as any);
+    const { isValid, errorsText } = aslValidator(definition);
     expect(isValid, errorsText('\n')).toBe(true);
   });
 
@@ -187,9 +197,7 @@ const ACTIONS_WITHOUT_RESOURCE_SCOPE = new Set([
 describe('IAM', () => {
   it('grants * only on actions that cannot be scoped to a resource', () => {
     const statements = ofType('AWS::IAM::Role').flatMap(([role, r]) =>
-      (r.Properties.Policies ?? []).flatMap((p: any) =>
-        p.PolicyDocument.Statement.map((s: any) => ({ role, ...s })),
-      ),
+      (r.Properties.Policies ?? []).flatMap((p: Cfn) => p.PolicyDocument.Statement.map((s: Cfn) => ({ role, ...s }))),
     );
     expect(statements.length).toBeGreaterThan(10);
     const offenders = statements
@@ -201,13 +209,18 @@ describe('IAM', () => {
   });
 
   it('lets the pipeline pass only the SageMaker role, and only to SageMaker', () => {
-    const pipeline = resources.PipelineRole?.Properties.Policies[0].PolicyDocument.Statement as any[];
+    const pipeline = resources.PipelineRole?.Properties.Policies[0].PolicyDocument.Statement as Cfn[];
     const passRole = pipeline.find((s) => s.Action === 'iam:PassRole');
     expect(passRole.Resource).toEqual({ 'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'] });
     expect(passRole.Condition.StringEquals['iam:PassedToService']).toBe('sagemaker.amazonaws.com');
     const actions = pipeline.flatMap((s) => [s.Action].flat());
     expect(actions).toEqual(
-      expect.arrayContaining(['sagemaker:CreateTrainingJob', 'sagemaker:CreateModel', 'sagemaker:AddTags', 'states:RedriveExecution']),
+      expect.arrayContaining([
+        'sagemaker:CreateTrainingJob',
+        'sagemaker:CreateModel',
+        'sagemaker:AddTags',
+        'states:RedriveExecution',
+      ]),
     );
   });
 });
