@@ -20,6 +20,8 @@ recent_viewing AS (
   JOIN identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
+  JOIN shows known_shows
+    ON known_shows.show_id = e.show_id
   WHERE e.started_at <= {{AS_OF}}
     AND e.started_at > {{AS_OF}} - INTERVAL '28 days'
     AND e.watch_seconds > 0
