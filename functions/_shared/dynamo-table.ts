@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * Keys and item shapes of the `recommendations` table (docs/contracts.md). Keys: `viewerId` HASH,
+ * `runId` RANGE. Each run writes its own row per viewer, and readers follow the `#live` pointer, which
+ * only moves forward, so an older run can never replace what a newer run published.
+ */
+
+/** Run ids sort by execution start time: `YYYYMMDDTHHMMSSZ-<sanitized execution name>`. */
+export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}$/;
+export const RunId = z.string().regex(RUN_ID_PATTERN, 'not a run id (YYYYMMDDTHHMMSSZ-name)');
+
+/** Viewer ids never start with `#`: those partition keys hold the meta items below. */
+export const ViewerId = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((value) => !value.startsWith('#'), 'viewer ids must not start with #');
+
+export const LIVE_VIEWER_ID = '#live';
+export const POPULAR_VIEWER_ID = '#popular';
+export const RUN_VIEWER_ID = '#run';
+
+/** The live-run pointer: one item, moved only forward with a conditional update. */
+export const LIVE_KEY = { viewerId: LIVE_VIEWER_ID, runId: '#' } as const;
+
+/** The popular-shows fallback list of one run. */
+export const popularKey = (runId: string) => ({ viewerId: POPULAR_VIEWER_ID, runId }) as const;
+
+/** The run record of one run (status, counts, metrics, timings). */
+export const runRecordKey = (runId: string) => ({ viewerId: RUN_VIEWER_ID, runId }) as const;
+
+/** A viewer's list of one run. */
+export const viewerKey = (viewerId: string, runId: string) => ({ viewerId, runId }) as const;
+
+/** DynamoDB TTL value (epoch seconds) `ttlDays` after `nowMs`. */
+export const ttlEpochSeconds = (nowMs: number, ttlDays: number): number =>
+  Math.floor(nowMs / 1000) + Math.round(ttlDays * 86_400);
+
+export interface StoredRecommendation {
+  showId: string;
+  title: string;
+  genre: string;
+  brand: string;
+  partner: string;
+  score: number;
+  rank: number;
+  reason: string;
+}
+
+export interface ViewerListItem {
+  viewerId: string;
+  runId: string;
+  modelVersion: string;
+  recommendations: StoredRecommendation[];
+  updatedAt: string;
+  ttl: number;
+}
+
+export interface LivePointerItem {
+  viewerId: typeof LIVE_VIEWER_ID;
+  runId: '#';
+  liveRunId: string;
+  modelVersion: string;
+  ndcg: number;
+  publishedAt: string;
+}
+
+export interface PopularShow {
+  showId: string;
+  title: string;
+  genre: string;
+  brand: string;
+  partners: string[];
+  rank: number;
+  uniqueViewers: number;
+}
+
+export interface PopularItem {
+  viewerId: typeof POPULAR_VIEWER_ID;
+  runId: string;
+  recommendations: PopularShow[];
+  updatedAt: string;
+  ttl?: number;
+}
+
+export type RunStatus = 'PUBLISHED' | 'SUPERSEDED' | 'FAILED';
+
+/** The run record read by the live pointer and by Publish (ndcg is compared by the quality gate). */
+export const LivePointer = z.object({
+  liveRunId: z.string(),
+  modelVersion: z.string().optional(),
+  ndcg: z.number().optional(),
+  publishedAt: z.string().optional(),
+});

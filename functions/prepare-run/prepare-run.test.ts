@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../_shared/errors.js';
+import {
+  MAX_JOB_BASE_NAME_CHARS,
+  makeJobBaseName,
+  makeRunId,
+  type PrepareRunDeps,
+  prepareRun,
+  sanitizeExecutionName,
+} from './prepare-run.js';
+import { UNLOAD_SELECTS } from './unload-sql.generated.js';
+
+const deps: PrepareRunDeps = {
+  bucket: 'show-recs-data-dev',
+  redshiftIamRoleArn: 'arn:aws:iam::123456789012:role/show-recs-redshift-unload',
+  selects: UNLOAD_SELECTS,
+};
+
+const event = (overrides: Partial<{ executionName: string; executionStartTime: string; input: unknown }> = {}) => ({
+  executionName: 'daily-2024-05-01',
+  executionStartTime: '2024-05-01T02:00:07.123Z',
+  input: {},
+  ...overrides,
+});
+
+describe('prepareRun', () => {
+  it('derives a run id that sorts by start time and names the execution', () => {
+    // Act
+    const run = prepareRun(event(), deps);
+
+    // Assess
+    expect(run.runId).toBe('20240501T020007Z-daily-2024-05-01');
+    expect(makeRunId('b', new Date('2024-05-02T00:00:00Z')) > makeRunId('z', new Date('2024-05-01T23:59:59Z'))).toBe(
+      true,
+    );
+  });
+
+  it('sanitizes execution names to safe characters', () => {
+    expect(sanitizeExecutionName('Manual run: öäü (redo)!')).toBe('Manual-run-redo');
+    expect(sanitizeExecutionName('///')).toBe('run');
+    expect(sanitizeExecutionName('x'.repeat(200))).toHaveLength(80);
+  });
+
+  it('keeps job base names short enough for every SageMaker name the ASL builds', () => {
+    // Prepare
+    const longRunId = makeRunId(`Scheduled_${'A'.repeat(70)}`, new Date('2024-05-01T02:00:00Z'));
+    const otherLongRunId = makeRunId(`Scheduled_${'A'.repeat(69)}B`, new Date('2024-05-01T02:00:00Z'));
+
+    // Act
+    const base = makeJobBaseName(longRunId);
+
+    // Assess
+    expect(base.length).toBeLessThanOrEqual(MAX_JOB_BASE_NAME_CHARS);
+    expect(base).toMatch(/^[a-z0-9](-?[a-z0-9])*$/);
+    expect(`${base}-train-r9999999`.length).toBeLessThanOrEqual(63);
+    expect(makeJobBaseName(otherLongRunId)).not.toBe(base);
+    expect(makeJobBaseName('20240501T020007Z-daily')).toBe('20240501t020007z-daily');
+  });
+
+  it('uses input.asOf when it is a valid ISO time, else the start time', () => {
+    expect(prepareRun(event({ input: { asOf: '2024-04-30T00:00:00Z' } }), deps).asOf).toBe('2024-04-30T00:00:00.000Z');
+    expect(prepareRun(event({ input: { asOf: '2024-04-30' } }), deps).asOf).toBe('2024-04-30T00:00:00.000Z');
+    expect(prepareRun(event({ input: { asOf: 'yesterday' } }), deps).asOf).toBe('2024-05-01T02:00:07.123Z');
+    expect(prepareRun(event({ input: null }), deps).asOf).toBe('2024-05-01T02:00:07.123Z');
+  });
+
+  it('gives every prefix under runs/<runId>/ without s3:// and ending in /', () => {
+    const run = prepareRun(event(), deps);
+
+    expect(Object.keys(run.prefixes).sort()).toEqual(
+      [
+        'accounts',
+        'catalog',
+        'fanoutResults',
+        'model',
+        'popular',
+        'recommendations',
+        'report',
+        'transformInput',
+        'viewership',
+      ].sort(),
+    );
+    for (const prefix of Object.values(run.prefixes)) {
+      expect(prefix.startsWith(`runs/${run.runId}/`)).toBe(true);
+      expect(prefix.endsWith('/')).toBe(true);
+    }
+    expect(run.prefixes.transformInput).toBe(`runs/${run.runId}/transform-input/`);
+    expect(run.prefixes.fanoutResults).toBe(`runs/${run.runId}/fanout-results/`);
+  });
+
+  it('renders the five UNLOAD statements in channel order with the as-of literal', () => {
+    const run = prepareRun(event({ input: { asOf: '2024-04-30T12:34:56Z' } }), deps);
+
+    expect(run.unloadSqls).toHaveLength(5);
+    const targets = run.unloadSqls.map((sql) => /TO 's3:\/\/([^']+)'/.exec(sql)?.[1]);
+    expect(targets).toEqual([
+      `show-recs-data-dev/${run.prefixes.viewership}`,
+      `show-recs-data-dev/${run.prefixes.catalog}`,
+      `show-recs-data-dev/${run.prefixes.accounts}`,
+      `show-recs-data-dev/${run.prefixes.transformInput}`,
+      `show-recs-data-dev/${run.prefixes.popular}`,
+    ]);
+    expect(run.unloadSqls[0]).toContain("TIMESTAMP ''2024-04-30 12:34:56''");
+    expect(run.unloadSqls.join('\n')).not.toContain('{{AS_OF}}');
+  });
+
+  it('rejects a bucket name that could break out of the SQL text', () => {
+    expect(() => prepareRun(event(), { ...deps, bucket: "evil'bucket" })).toThrow(InvalidInputError);
+  });
+});

@@ -1,0 +1,99 @@
+import { InvalidInputError } from '../_shared/errors.js';
+
+/**
+ * Wraps the portable SELECTs of `sql/` in Redshift's UNLOAD, the one Redshift-only piece of SQL text
+ * (STYLE.md). Only values we generate go into the text, each checked against a strict pattern first:
+ * the bucket, a prefix under `runs/<runId>/`, the IAM role ARN and the as-of timestamp.
+ */
+
+const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const PREFIX_PATTERN = /^runs\/\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}\/[a-z-]+\/$/;
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/**
+ * PARALLEL / MAXFILESIZE per channel. Parallel ON (Redshift's default) writes one part per slice at once,
+ * which is what makes a large UNLOAD fast, and many parts are what the later stages fan out over: batch
+ * transform shards its input by S3 object and the Distributed Map batches the transform's output objects.
+ * The transform input therefore also gets the smallest MAXFILESIZE Redshift allows (5 MB, about 170k
+ * viewer ids), so even a small cluster yields enough objects to spread over transform instances and Map
+ * children. Popular is at most 50 shows × partners rows: PARALLEL OFF gives one ordered part that Publish
+ * reads in one GET. Readers list the prefix either way and never assume part names (contracts.md).
+ */
+const UNLOAD_OPTIONS: Record<string, string> = {
+  viewership: 'PARALLEL ON',
+  catalog: 'PARALLEL ON',
+  accounts: 'PARALLEL ON',
+  viewers: 'PARALLEL ON MAXFILESIZE 5 MB',
+  popular: 'PARALLEL OFF',
+};
+
+/** `TIMESTAMP 'YYYY-MM-DD HH:MM:SS'` (UTC) for the `{{AS_OF}}` token. */
+export function asOfLiteral(asOf: Date): string {
+  if (Number.isNaN(asOf.getTime())) throw new InvalidInputError('as-of time is not a valid date', 'asOf');
+  return `TIMESTAMP '${asOf.toISOString().slice(0, 19).replace('T', ' ')}'`;
+}
+
+/**
+ * Removes `--` comments (outside string literals) and a trailing semicolon: the SELECT becomes a string
+ * literal inside UNLOAD, where Redshift parses it again, and comments there only add risk.
+ */
+export function stripSqlComments(sql: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i];
+    if (inString) {
+      out += ch;
+      if (ch === "'") inString = false;
+    } else if (ch === "'") {
+      inString = true;
+      out += ch;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+      out += '\n';
+    } else {
+      out += ch;
+    }
+  }
+  return out
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.length > 0)
+    .join('\n')
+    .replace(/;\s*$/, '');
+}
+
+export interface UnloadTarget {
+  channel: string;
+  bucket: string;
+  prefix: string;
+}
+
+/** One `UNLOAD ('<select>') TO 's3://bucket/prefix' IAM_ROLE '…' FORMAT JSON ALLOWOVERWRITE …` statement. */
+export function renderUnload(select: string, target: UnloadTarget, asOf: Date, iamRoleArn: string): string {
+  if (!BUCKET_PATTERN.test(target.bucket)) throw new InvalidInputError(`bad bucket name "${target.bucket}"`, 'bucket');
+  if (!PREFIX_PATTERN.test(target.prefix)) throw new InvalidInputError(`bad S3 prefix "${target.prefix}"`, 'prefix');
+  if (!ROLE_ARN_PATTERN.test(iamRoleArn)) throw new InvalidInputError('bad IAM role ARN', 'iamRoleArn');
+  const options = UNLOAD_OPTIONS[target.channel];
+  if (!options) throw new InvalidInputError(`unknown UNLOAD channel "${target.channel}"`, 'channel');
+  const body = stripSqlComments(select).replaceAll('{{AS_OF}}', asOfLiteral(asOf));
+  if (body.includes('{{')) throw new InvalidInputError(`unknown template token in ${target.channel} SQL`, 'sql');
+  const quoted = body.replaceAll("'", "''");
+  return (
+    `UNLOAD ('${quoted}')\nTO 's3://${target.bucket}/${target.prefix}'\nIAM_ROLE '${iamRoleArn}'\n` +
+    `FORMAT JSON\nALLOWOVERWRITE\n${options}`
+  );
+}
+
+const UNLOAD_STATEMENT = /^UNLOAD \('((?:[^']|'')*)'\)\s+TO 's3:\/\/([^/']+)\/([^']*)'/;
+
+/**
+ * The inverse of renderUnload, for the local Data API emulation: the SELECT (quotes undoubled) and the
+ * S3 destination. Options after the destination are Redshift's business and ignored here.
+ */
+export function parseUnload(statement: string): { select: string; bucket: string; prefix: string } | undefined {
+  const match = UNLOAD_STATEMENT.exec(statement.trim());
+  if (!match) return undefined;
+  const [, quoted = '', bucket = '', prefix = ''] = match;
+  return { select: quoted.replaceAll("''", "'"), bucket, prefix };
+}
