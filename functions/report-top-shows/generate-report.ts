@@ -1,0 +1,36 @@
+import { renderReportHtml } from './render-html.js';
+import { buildReport, reportParams, reportWindow, type TopShowsReport } from './report.js';
+import { REPORT_TOP_SHOWS_SQL } from './report-sql.generated.js';
+import type { SqlRunner } from './sql-runner.js';
+
+export interface ReportOptions {
+  runId: string;
+  /** Last instant the report covers (the run's as-of time). */
+  asOf: Date;
+  /** When the report is made; from the caller's clock. */
+  generatedAt: Date;
+  /** ISO weeks covered, ending with the one holding asOf. */
+  weeks?: number;
+  /** Shows kept per brand × partner × week. */
+  topN?: number;
+}
+
+export const DEFAULT_REPORT_WEEKS = 8;
+export const DEFAULT_REPORT_TOP_N = 10;
+
+/** Runs sql/report_top_shows.sql through `sql` and returns the report and its HTML page. */
+export async function generateReport(
+  sql: SqlRunner,
+  options: ReportOptions,
+): Promise<{ report: TopShowsReport; html: string }> {
+  const topN = options.topN ?? DEFAULT_REPORT_TOP_N;
+  const window = reportWindow(options.asOf, options.weeks ?? DEFAULT_REPORT_WEEKS);
+  const rows = await sql.run(REPORT_TOP_SHOWS_SQL, reportParams(options.runId, window, topN));
+  const report = buildReport(rows, {
+    runId: options.runId,
+    generatedAt: options.generatedAt.toISOString(),
+    window,
+    topN,
+  });
+  return { report, html: renderReportHtml(report) };
+}

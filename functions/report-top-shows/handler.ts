@@ -1,0 +1,156 @@
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { makeS3Client } from '../_shared/aws.js';
+import { ConfigError, ForbiddenError, InvalidInputError, RecsError } from '../_shared/errors.js';
+import { logger } from '../_shared/powertools.js';
+import { DEFAULT_REPORT_TOP_N, DEFAULT_REPORT_WEEKS, generateReport } from './generate-report.js';
+import { filterReport } from './query.js';
+import type { TopShowsReport } from './report.js';
+import { redshiftSqlRunner } from './sql-runner.js';
+
+const Env = z.object({
+  BUCKET_NAME: z.string().min(1),
+  REDSHIFT_WORKGROUP: z.string().min(1),
+  REDSHIFT_DATABASE: z.string().min(1),
+  REDSHIFT_SECRET_ARN: z.string().min(1).optional(),
+  REPORTS_SCOPE: z.string().min(1).optional(),
+  REPORT_WEEKS: z.coerce.number().int().min(1).max(52).default(DEFAULT_REPORT_WEEKS),
+  REPORT_TOP_N: z.coerce.number().int().min(1).max(100).default(DEFAULT_REPORT_TOP_N),
+});
+export type ReportConfig = z.infer<typeof Env>;
+
+export const loadReportConfig = (env: NodeJS.ProcessEnv = process.env): ReportConfig => {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`reportTopShows environment: ${parsed.error.message}`);
+  return parsed.data;
+};
+
+const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_-]{1,80}$/;
+const RunEvent = z.object({
+  run: z.object({
+    runId: z.string().regex(RUN_ID),
+    bucket: z.string().min(1),
+    asOf: z.iso.datetime({ offset: true }),
+    prefixes: z.object({ report: z.string().regex(/^runs\/.+\/$/) }),
+  }),
+});
+
+const HttpEvent = z.object({
+  requestContext: z.object({
+    http: z.object({ method: z.string() }),
+    authorizer: z
+      .object({ jwt: z.object({ scopes: z.array(z.string()).nullish(), claims: z.record(z.string(), z.unknown()) }) })
+      .partial()
+      .optional(),
+  }),
+  queryStringParameters: z.record(z.string(), z.string()).nullish(),
+});
+
+interface Deps {
+  config: ReportConfig;
+  s3: Pick<S3Client, 'send'>;
+  redshift: RedshiftDataClient;
+}
+
+let deps: Deps | undefined;
+// Built on first use rather than at import, so a test importing this module needs no environment.
+const getDeps = (): Deps => {
+  deps ??= { config: loadReportConfig(), s3: makeS3Client(), redshift: new RedshiftDataClient({}) };
+  return deps;
+};
+
+/** Step Functions `{run}` → writes runs/<runId>/report/report.{json,html}; HTTP GET /reports/top-shows → JSON. */
+export const handler = async (event: unknown, context?: Context): Promise<unknown> => {
+  if (context) logger.addContext(context);
+  if (HttpEvent.safeParse(event).success) return httpReport(HttpEvent.parse(event), getDeps());
+  const parsed = RunEvent.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`reportTopShows input: ${parsed.error.message}`, 'run');
+  return writeRunReport(parsed.data.run, getDeps(), new Date());
+};
+
+/** Builds the run's report from Redshift and stores both files; rerunning overwrites them with the same content. */
+export async function writeRunReport(
+  run: z.infer<typeof RunEvent>['run'],
+  { config, s3, redshift }: Deps,
+  now: Date,
+): Promise<{ jsonKey: string; htmlKey: string }> {
+  logger.appendKeys({ runId: run.runId });
+  const sql = redshiftSqlRunner(
+    {
+      workgroupName: config.REDSHIFT_WORKGROUP,
+      database: config.REDSHIFT_DATABASE,
+      ...(config.REDSHIFT_SECRET_ARN ? { secretArn: config.REDSHIFT_SECRET_ARN } : {}),
+    },
+    { client: redshift, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+  );
+  const { report, html } = await generateReport(sql, {
+    runId: run.runId,
+    asOf: new Date(run.asOf),
+    generatedAt: now,
+    weeks: config.REPORT_WEEKS,
+    topN: config.REPORT_TOP_N,
+  });
+  const jsonKey = `${run.prefixes.report}report.json`;
+  const htmlKey = `${run.prefixes.report}report.html`;
+  await putObject(s3, run.bucket, jsonKey, JSON.stringify(report), 'application/json');
+  await putObject(s3, run.bucket, htmlKey, html, 'text/html; charset=utf-8');
+  logger.info('report written', { jsonKey, htmlKey, topShows: report.topShows.length });
+  return { jsonKey, htmlKey };
+}
+
+async function putObject(s3: Deps['s3'], bucket: string, key: string, body: string, contentType: string) {
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  } catch (error) {
+    throw new RecsError(`could not write s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const json = (statusCode: number, body: unknown) => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: Deps) {
+  try {
+    // The JWT authorizer already demands the scope; checking again keeps a misconfigured route closed.
+    const jwt = event.requestContext.authorizer?.jwt;
+    const scopes = jwt?.scopes ?? String(jwt?.claims?.scope ?? '').split(' ');
+    if (config.REPORTS_SCOPE && !scopes.includes(config.REPORTS_SCOPE)) {
+      throw new ForbiddenError('the token lacks the reports scope');
+    }
+    const report = await latestReport(s3, config.BUCKET_NAME);
+    if (!report) return json(404, { error: { code: 'NotFound', message: 'no report has been written yet' } });
+    return json(200, filterReport(report, event.queryStringParameters ?? {}));
+  } catch (error) {
+    if (error instanceof InvalidInputError) return json(400, { error: { code: error.name, message: error.message } });
+    if (error instanceof ForbiddenError) return json(403, { error: { code: error.name, message: error.message } });
+    logger.error('report request failed', { error });
+    return json(500, { error: { code: 'InternalError', message: 'internal error' } });
+  }
+}
+
+// Run ids sort by start time, so the newest report is under the greatest runs/<runId>/ prefix that has one.
+async function latestReport(s3: Deps['s3'], bucket: string): Promise<TopShowsReport | null> {
+  const runIds: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/', Delimiter: '/', ContinuationToken: token }),
+    );
+    for (const prefix of page.CommonPrefixes ?? []) if (prefix.Prefix) runIds.push(prefix.Prefix.slice(5, -1));
+    token = page.NextContinuationToken;
+  } while (token);
+  for (const runId of runIds.sort().reverse().slice(0, 10)) {
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/${runId}/report/report.json` }));
+      return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('null'))) as TopShowsReport;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,139 @@
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  type Field,
+  GetStatementResultCommand,
+  type RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { RecsError, ThrottledError } from '../_shared/errors.js';
+
+/** One result row, keyed by column name; values as the driver returns them (numbers may arrive as strings). */
+export type SqlRow = Record<string, unknown>;
+
+/** Runs one SQL statement with Data API style named parameters (`:run_id`) and returns its rows. */
+export interface SqlRunner {
+  run(sql: string, params: Readonly<Record<string, string>>): Promise<SqlRow[]>;
+}
+
+/** The report's SQL failed in the warehouse (bad statement, aborted query, missing table). */
+export class ReportQueryError extends RecsError {
+  override name = 'ReportQueryError';
+}
+
+/**
+ * Rewrites `:name` parameters to Postgres `$n` placeholders, leaving string literals, quoted identifiers and
+ * comments alone (a `$n` left in a comment would still count towards the bind message's parameters).
+ */
+export function bindNamedParams(
+  sql: string,
+  params: Readonly<Record<string, string>>,
+): { text: string; values: string[] } {
+  const order: string[] = [];
+  const token = /('(?:[^']|'')*')|("(?:[^"]|"")*")|(--[^\n]*)|(\/\*[\s\S]*?\*\/)|(::)|:([A-Za-z_][A-Za-z0-9_]*)/g;
+  const text = sql.replace(token, (match, single, double, line, block, cast, name: string | undefined) => {
+    if (line !== undefined || block !== undefined) return '';
+    if (single !== undefined || double !== undefined || cast !== undefined || name === undefined) return match;
+    if (!(name in params)) throw new ReportQueryError(`SQL parameter :${name} has no value`);
+    let index = order.indexOf(name);
+    if (index < 0) index = order.push(name) - 1;
+    return `$${index + 1}`;
+  });
+  return { text, values: order.map((name) => params[name] as string) };
+}
+
+/** The part of a Postgres client the report needs; PGlite and node-postgres both fit it. */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** Backs the report with an embedded or local Postgres (PGlite in the local runtime and the tests). */
+export function pgSqlRunner(db: PgQueryable): SqlRunner {
+  return {
+    async run(sql, params) {
+      const { text, values } = bindNamedParams(sql, params);
+      try {
+        return (await db.query(text, values)).rows as SqlRow[];
+      } catch (error) {
+        throw new ReportQueryError(`report query failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
+  };
+}
+
+export interface RedshiftTarget {
+  workgroupName: string;
+  database: string;
+  secretArn?: string;
+}
+
+export interface RedshiftRunnerDeps {
+  client: Pick<RedshiftDataClient, 'send'>;
+  sleep: (ms: number) => Promise<void>;
+  pollMs?: number;
+  /** Gives up polling after this long; the Lambda timeout is the hard limit. */
+  maxWaitMs?: number;
+}
+
+const fieldValue = (field: Field): unknown => {
+  if (field.isNull) return null;
+  return field.stringValue ?? field.longValue ?? field.doubleValue ?? field.booleanValue ?? null;
+};
+
+/** Backs the report with Redshift through the Data API: ExecuteStatement, poll DescribeStatement, page the result. */
+export function redshiftSqlRunner(target: RedshiftTarget, deps: RedshiftRunnerDeps): SqlRunner {
+  const pollMs = deps.pollMs ?? 1000;
+  const maxWaitMs = deps.maxWaitMs ?? 240_000;
+  return {
+    async run(sql, params) {
+      const started = await send(() =>
+        deps.client.send(
+          new ExecuteStatementCommand({
+            WorkgroupName: target.workgroupName,
+            Database: target.database,
+            ...(target.secretArn ? { SecretArn: target.secretArn } : {}),
+            Sql: sql,
+            Parameters: Object.entries(params).map(([name, value]) => ({ name, value })),
+          }),
+        ),
+      );
+      const id = started.Id as string;
+      for (let waitedMs = 0; ; waitedMs += pollMs) {
+        const status = await send(() => deps.client.send(new DescribeStatementCommand({ Id: id })));
+        if (status.Status === 'FINISHED') break;
+        if (status.Status === 'FAILED' || status.Status === 'ABORTED') {
+          throw new ReportQueryError(`report query ${status.Status.toLowerCase()}: ${status.Error ?? 'no error text'}`);
+        }
+        if (waitedMs >= maxWaitMs)
+          throw new ReportQueryError(`report query still ${status.Status} after ${waitedMs} ms`);
+        await deps.sleep(pollMs);
+      }
+      const rows: SqlRow[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await send(() =>
+          deps.client.send(new GetStatementResultCommand({ Id: id, ...(nextToken ? { NextToken: nextToken } : {}) })),
+        );
+        const names = (page.ColumnMetadata ?? []).map((column) => column.name ?? column.label ?? '');
+        for (const record of page.Records ?? []) {
+          rows.push(Object.fromEntries(record.map((field, i) => [names[i], fieldValue(field)])));
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+      return rows;
+    },
+  };
+}
+
+// The Data API's own throttling surfaces as ThrottlingException; the state machine retries ThrottledError.
+async function send<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? '';
+    if (name === 'ThrottlingException' || name === 'ActiveStatementsExceededException') {
+      throw new ThrottledError(`Redshift Data API throttled: ${name}`, { cause: error });
+    }
+    if (error instanceof ReportQueryError) throw error;
+    throw new ReportQueryError(`Redshift Data API call failed: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,224 @@
+-- Top-performing shows report (issue #8): one result set in three sections, told apart by `section`.
+--   'top_show'   per brand x partner x ISO week (Monday start), the top shows by unique viewers, with watch hours,
+--                repeat rate and week-over-week change of unique viewers. partner = 'all' ranks across every partner.
+--                Repeat rate = share of the week's viewers who watched the show more than once that week (`shows`
+--                has no runtime, so a completion rate cannot be computed).
+--   'brand_week' per brand x week: unique viewers and watch hours across all partners (the trend lines).
+--   'rec_hit'    per show recommended in the exposure run: the viewers it was recommended to, and how many of them
+--                watched it at or after recommended_at (the recommendation hit rate). The exposure run is the newest
+--                run in recommendation_exposures (sql/schema_report.sql) at or before the run_id parameter.
+-- Inputs: viewership_events, identity_map, shows, recommendation_exposures. Cleaning as in unload_viewership.sql:
+--   ambiguous or unknown accounts, unknown shows and watch_seconds <= 0 are dropped, duplicate events count once,
+--   watch time is clamped to 6 hours.
+-- Parameters (Redshift Data API named parameters, string values): run_id; since = Monday 00:00 of the first
+--   reported week; as_of = last instant included; top_n = shows kept per brand x partner x week. One extra week
+--   before since is read so the first reported week has a week-over-week change.
+-- Output columns: section, brand, partner, week_start (YYYY-MM-DD), show_id, title, show_rank, unique_viewers,
+--   watch_hours, repeat_viewers, repeat_rate, prev_unique_viewers, wow_change, exposure_run_id, recommended_viewers,
+--   converted_viewers, hit_rate. Columns a section does not use are NULL.
+-- Portable: runs unchanged in Redshift and PostgreSQL/PGlite (no FILTER, no :: casts, no DATEADD).
+WITH identity AS (
+  SELECT
+    partner,
+    partner_user_id,
+    MIN(viewer_id) AS viewer_id
+  FROM identity_map
+  WHERE viewer_id IS NOT NULL
+  GROUP BY partner, partner_user_id
+  HAVING COUNT(DISTINCT viewer_id) = 1
+),
+deduped_events AS (
+  SELECT
+    partner,
+    partner_user_id,
+    show_id,
+    started_at,
+    MAX(watch_seconds) AS watch_seconds
+  FROM viewership_events
+  WHERE partner IS NOT NULL
+    AND partner_user_id IS NOT NULL
+    AND show_id IS NOT NULL
+    AND started_at IS NOT NULL
+    AND started_at >= CAST(:since AS TIMESTAMP) - INTERVAL '7 days'
+    AND started_at <= CAST(:as_of AS TIMESTAMP)
+    AND watch_seconds > 0
+  GROUP BY partner, partner_user_id, show_id, started_at
+),
+resolved AS (
+  SELECT
+    i.viewer_id,
+    e.partner,
+    e.show_id,
+    DATE_TRUNC('week', e.started_at) AS week_start,
+    LEAST(e.watch_seconds, 21600) AS watch_seconds
+  FROM deduped_events e
+  JOIN identity i
+    ON i.partner = e.partner
+    AND i.partner_user_id = e.partner_user_id
+),
+viewer_show_weeks AS (
+  SELECT viewer_id, partner, show_id, week_start, COUNT(*) AS views, SUM(watch_seconds) AS watch_seconds
+  FROM resolved
+  GROUP BY viewer_id, partner, show_id, week_start
+  UNION ALL
+  SELECT viewer_id, 'all' AS partner, show_id, week_start, COUNT(*) AS views, SUM(watch_seconds) AS watch_seconds
+  FROM resolved
+  GROUP BY viewer_id, show_id, week_start
+),
+show_weeks AS (
+  SELECT
+    partner,
+    show_id,
+    week_start,
+    COUNT(DISTINCT viewer_id) AS unique_viewers,
+    SUM(watch_seconds) AS watch_seconds,
+    SUM(CASE WHEN views > 1 THEN 1 ELSE 0 END) AS repeat_viewers
+  FROM viewer_show_weeks
+  GROUP BY partner, show_id, week_start
+),
+show_weeks_ranked AS (
+  SELECT
+    s.brand,
+    w.partner,
+    w.show_id,
+    s.title,
+    w.week_start,
+    w.unique_viewers,
+    w.watch_seconds,
+    w.repeat_viewers,
+    LAG(w.week_start) OVER (PARTITION BY w.partner, w.show_id ORDER BY w.week_start) AS prev_week_start,
+    LAG(w.unique_viewers) OVER (PARTITION BY w.partner, w.show_id ORDER BY w.week_start) AS prev_unique_viewers,
+    ROW_NUMBER() OVER (
+      PARTITION BY s.brand, w.partner, w.week_start
+      ORDER BY w.unique_viewers DESC, w.watch_seconds DESC, w.show_id
+    ) AS show_rank
+  FROM show_weeks w
+  JOIN shows s
+    ON s.show_id = w.show_id
+),
+brand_weeks AS (
+  SELECT
+    s.brand,
+    r.week_start,
+    COUNT(DISTINCT r.viewer_id) AS unique_viewers,
+    SUM(r.watch_seconds) AS watch_seconds
+  FROM resolved r
+  JOIN shows s
+    ON s.show_id = r.show_id
+  GROUP BY s.brand, r.week_start
+),
+brand_weeks_lagged AS (
+  SELECT
+    brand,
+    week_start,
+    unique_viewers,
+    watch_seconds,
+    LAG(week_start) OVER (PARTITION BY brand ORDER BY week_start) AS prev_week_start,
+    LAG(unique_viewers) OVER (PARTITION BY brand ORDER BY week_start) AS prev_unique_viewers
+  FROM brand_weeks
+),
+exposures AS (
+  SELECT run_id, viewer_id, show_id, MIN(recommended_at) AS recommended_at
+  FROM recommendation_exposures
+  WHERE run_id = (SELECT MAX(run_id) FROM recommendation_exposures WHERE run_id <= :run_id)
+  GROUP BY run_id, viewer_id, show_id
+),
+conversions AS (
+  SELECT x.viewer_id, x.show_id
+  FROM exposures x
+  JOIN identity i
+    ON i.viewer_id = x.viewer_id
+  JOIN viewership_events e
+    ON e.partner = i.partner
+    AND e.partner_user_id = i.partner_user_id
+    AND e.show_id = x.show_id
+  WHERE e.started_at >= x.recommended_at
+    AND e.started_at <= CAST(:as_of AS TIMESTAMP)
+    AND e.watch_seconds > 0
+  GROUP BY x.viewer_id, x.show_id
+),
+show_hits AS (
+  SELECT
+    x.run_id,
+    x.show_id,
+    COUNT(*) AS recommended_viewers,
+    COUNT(c.viewer_id) AS converted_viewers
+  FROM exposures x
+  LEFT JOIN conversions c
+    ON c.viewer_id = x.viewer_id
+    AND c.show_id = x.show_id
+  GROUP BY x.run_id, x.show_id
+)
+SELECT
+  CAST('top_show' AS VARCHAR(16)) AS section,
+  brand,
+  partner,
+  TO_CHAR(week_start, 'YYYY-MM-DD') AS week_start,
+  show_id,
+  title,
+  CAST(show_rank AS INTEGER) AS show_rank,
+  CAST(unique_viewers AS BIGINT) AS unique_viewers,
+  CAST(watch_seconds AS DOUBLE PRECISION) / 3600 AS watch_hours,
+  CAST(repeat_viewers AS BIGINT) AS repeat_viewers,
+  CAST(repeat_viewers AS DOUBLE PRECISION) / unique_viewers AS repeat_rate,
+  CAST(CASE WHEN prev_week_start = week_start - INTERVAL '7 days' THEN prev_unique_viewers END AS BIGINT)
+    AS prev_unique_viewers,
+  CASE
+    WHEN prev_week_start = week_start - INTERVAL '7 days'
+      THEN CAST(unique_viewers - prev_unique_viewers AS DOUBLE PRECISION) / prev_unique_viewers
+  END AS wow_change,
+  CAST(NULL AS VARCHAR(64)) AS exposure_run_id,
+  CAST(NULL AS BIGINT) AS recommended_viewers,
+  CAST(NULL AS BIGINT) AS converted_viewers,
+  CAST(NULL AS DOUBLE PRECISION) AS hit_rate
+FROM show_weeks_ranked
+WHERE week_start >= CAST(:since AS TIMESTAMP)
+  AND show_rank <= CAST(:top_n AS INTEGER)
+UNION ALL
+SELECT
+  CAST('brand_week' AS VARCHAR(16)) AS section,
+  brand,
+  CAST('all' AS VARCHAR(32)) AS partner,
+  TO_CHAR(week_start, 'YYYY-MM-DD') AS week_start,
+  CAST(NULL AS VARCHAR(64)) AS show_id,
+  CAST(NULL AS VARCHAR(256)) AS title,
+  CAST(NULL AS INTEGER) AS show_rank,
+  CAST(unique_viewers AS BIGINT) AS unique_viewers,
+  CAST(watch_seconds AS DOUBLE PRECISION) / 3600 AS watch_hours,
+  CAST(NULL AS BIGINT) AS repeat_viewers,
+  CAST(NULL AS DOUBLE PRECISION) AS repeat_rate,
+  CAST(CASE WHEN prev_week_start = week_start - INTERVAL '7 days' THEN prev_unique_viewers END AS BIGINT)
+    AS prev_unique_viewers,
+  CASE
+    WHEN prev_week_start = week_start - INTERVAL '7 days'
+      THEN CAST(unique_viewers - prev_unique_viewers AS DOUBLE PRECISION) / prev_unique_viewers
+  END AS wow_change,
+  CAST(NULL AS VARCHAR(64)) AS exposure_run_id,
+  CAST(NULL AS BIGINT) AS recommended_viewers,
+  CAST(NULL AS BIGINT) AS converted_viewers,
+  CAST(NULL AS DOUBLE PRECISION) AS hit_rate
+FROM brand_weeks_lagged
+WHERE week_start >= CAST(:since AS TIMESTAMP)
+UNION ALL
+SELECT
+  CAST('rec_hit' AS VARCHAR(16)) AS section,
+  s.brand,
+  CAST(NULL AS VARCHAR(32)) AS partner,
+  CAST(NULL AS VARCHAR(10)) AS week_start,
+  h.show_id,
+  s.title,
+  CAST(NULL AS INTEGER) AS show_rank,
+  CAST(NULL AS BIGINT) AS unique_viewers,
+  CAST(NULL AS DOUBLE PRECISION) AS watch_hours,
+  CAST(NULL AS BIGINT) AS repeat_viewers,
+  CAST(NULL AS DOUBLE PRECISION) AS repeat_rate,
+  CAST(NULL AS BIGINT) AS prev_unique_viewers,
+  CAST(NULL AS DOUBLE PRECISION) AS wow_change,
+  h.run_id AS exposure_run_id,
+  CAST(h.recommended_viewers AS BIGINT) AS recommended_viewers,
+  CAST(h.converted_viewers AS BIGINT) AS converted_viewers,
+  CAST(h.converted_viewers AS DOUBLE PRECISION) / h.recommended_viewers AS hit_rate
+FROM show_hits h
+JOIN shows s
+  ON s.show_id = h.show_id
+ORDER BY section, brand, partner, week_start, show_rank, show_id
