@@ -1,0 +1,98 @@
+import { type Csr, nnz } from './linalg/csr.js';
+import { gram, invertSpdInPlace } from './linalg/dense.js';
+import { type ModelState, type Ranked, type Recommender, topK } from './recommender.js';
+import type { Rng } from './rng.js';
+
+export interface EaseOptions {
+  /** L2 weight λ (Steck 2019), in units of the mean diagonal of XᵀX so it carries over across data scales and weightings. */
+  readonly lambda: number;
+  /** Dropout-emphasis term p/(1−p) added per item as p/(1−p)·G_jj (EDLAE, Steck 2020); 0 = plain EASE. */
+  readonly dropout: number;
+}
+
+/**
+ * EASE (Steck 2019, "Embarrassingly Shallow Autoencoders"): closed-form item-item weights
+ *   P = (XᵀX + Λ)⁻¹,  B_ij = −P_ij / P_jj (i ≠ j),  B_jj = 0,  score_u = x_u B
+ * with Λ = diag(λ·mean(G_jj) + p/(1−p)·G_jj). Cost O(n³) time and 12·n² bytes for n shows (Float64 inverse + Float32 B),
+ * so `model=auto` uses it only for catalogs up to `ease_max_items`.
+ */
+export class EaseRecommender implements Recommender {
+  readonly name = 'ease' as const;
+  private x: Csr | undefined;
+  weights: Float32Array = new Float32Array(0);
+
+  constructor(readonly options: EaseOptions) {}
+
+  /** Builds the model from a saved state and the interactions it was fitted on (serve). */
+  static fromState(state: ModelState, interactions: Csr): EaseRecommender {
+    const model = new EaseRecommender({ lambda: state.params.lambda ?? 0, dropout: state.params.dropout ?? 0 });
+    model.x = interactions;
+    model.weights = state.arrays.weights as Float32Array;
+    return model;
+  }
+
+  async fit(interactions: Csr, _rng: Rng): Promise<void> {
+    const n = interactions.cols;
+    const g = gram(interactions);
+    let meanDiag = 0;
+    for (let j = 0; j < n; j++) meanDiag += g[j * n + j];
+    meanDiag = n > 0 && nnz(interactions) > 0 ? meanDiag / n : 1;
+    const lambda = this.options.lambda * meanDiag;
+    for (let j = 0; j < n; j++) g[j * n + j] += lambda + this.options.dropout * g[j * n + j] + 1e-9;
+    invertSpdInPlace(g, n);
+    const b = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const ri = i * n;
+      for (let j = 0; j < n; j++) b[ri + j] = i === j ? 0 : -g[ri + j] / g[j * n + j];
+    }
+    this.x = interactions;
+    this.weights = b;
+  }
+
+  scoreInto(viewer: number, out: Float32Array): void {
+    const x = this.requireFitted();
+    const n = x.cols;
+    const b = this.weights;
+    out.fill(0);
+    // score_u = Σ_{i ∈ u} x_ui · B_i·  (a row of B per watched show).
+    for (let p = x.indptr[viewer]; p < x.indptr[viewer + 1]; p++) {
+      const v = x.data[p];
+      const ri = x.indices[p] * n;
+      for (let j = 0; j < n; j++) out[j] += v * b[ri + j];
+    }
+  }
+
+  explain(viewer: number, item: number): number {
+    const x = this.requireFitted();
+    const n = x.cols;
+    let best = -1;
+    let bestContribution = 0;
+    for (let p = x.indptr[viewer]; p < x.indptr[viewer + 1]; p++) {
+      const contribution = x.data[p] * this.weights[x.indices[p] * n + item];
+      if (contribution > bestContribution) {
+        bestContribution = contribution;
+        best = x.indices[p];
+      }
+    }
+    return best;
+  }
+
+  recommend(viewer: number, k: number, exclude?: (item: number) => boolean): Ranked {
+    const scores = new Float32Array(this.requireFitted().cols);
+    this.scoreInto(viewer, scores);
+    return topK(scores, k, exclude);
+  }
+
+  state(): ModelState {
+    return {
+      name: this.name,
+      params: { lambda: this.options.lambda, dropout: this.options.dropout },
+      arrays: { weights: this.weights },
+    };
+  }
+
+  private requireFitted(): Csr {
+    if (!this.x) throw new Error('EaseRecommender: fit() or fromState() first');
+    return this.x;
+  }
+}

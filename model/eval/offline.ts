@@ -1,0 +1,102 @@
+import { IdIndex } from '../data/ids.js';
+import { readInteractionsTsv } from '../data/tsv.js';
+import type { Hyperparameters } from '../hyperparameters.js';
+import { type Csr, csrFromTriples } from '../linalg/csr.js';
+import { createModel, resolveModelName } from '../models.js';
+import { PopularityRecommender } from '../popularity.js';
+import { createRng } from '../rng.js';
+import { evaluateRanking } from './evaluate.js';
+import type { TestSet } from './split.js';
+
+/** The `recs evaluate --json` line (keys fixed by issue #4). */
+export interface OfflineReport {
+  readonly model: string;
+  readonly 'recall@10': number;
+  readonly 'ndcg@10': number;
+  readonly popularity: { readonly 'recall@10': number; readonly 'ndcg@10': number };
+  readonly trainSeconds: number;
+  readonly peakRssMb: number;
+  readonly users: number;
+  readonly items: number;
+  readonly k: number;
+}
+
+/** A train matrix plus a test set over the same viewer and item indices (test-only shows become misses). */
+export interface OfflineData {
+  readonly train: Csr;
+  readonly test: TestSet;
+}
+
+/** Indexes train/test interaction lists the way REFERENCE.md's protocol needs. */
+export function buildOfflineData(
+  train: readonly { viewer: string; show: string; weight: number }[],
+  test: readonly { viewer: string; show: string }[],
+): OfflineData {
+  const viewers = new IdIndex();
+  const items = new IdIndex();
+  const rows = new Int32Array(train.length);
+  const cols = new Int32Array(train.length);
+  const vals = new Float32Array(train.length);
+  train.forEach((r, t) => {
+    rows[t] = viewers.add(r.viewer);
+    cols[t] = items.add(r.show);
+    vals[t] = r.weight;
+  });
+  const byViewer = new Map<number, { items: Set<number>; missing: Set<string> }>();
+  for (const r of test) {
+    const u = viewers.add(r.viewer);
+    let entry = byViewer.get(u);
+    if (!entry) {
+      entry = { items: new Set(), missing: new Set() };
+      byViewer.set(u, entry);
+    }
+    const j = items.get(r.show);
+    if (j >= 0) entry.items.add(j);
+    else entry.missing.add(r.show);
+  }
+  const testViewers = [...byViewer.keys()].sort((a, b) => a - b);
+  return {
+    train: csrFromTriples(viewers.size, items.size, rows, cols, vals),
+    test: {
+      viewers: Int32Array.from(testViewers),
+      items: testViewers.map((u) => Int32Array.from(byViewer.get(u)?.items ?? [])),
+      missing: Int32Array.from(testViewers.map((u) => byViewer.get(u)?.missing.size ?? 0)),
+    },
+  };
+}
+
+/** Trains `hp.model` and the popularity baseline on data.train and scores both on data.test. */
+export async function evaluateOffline(data: OfflineData, hp: Hyperparameters): Promise<OfflineReport> {
+  const name = resolveModelName(hp.model, data.train.cols, hp.ease_max_items);
+  const model = createModel(name, hp);
+  const started = performance.now();
+  await model.fit(data.train, createRng(hp.seed));
+  const trainSeconds = (performance.now() - started) / 1000;
+  const popularity = new PopularityRecommender();
+  await popularity.fit(data.train, createRng(hp.seed));
+  const quality = evaluateRanking(model, data.train, data.test, hp.k, popularity);
+  const baseline = evaluateRanking(popularity, data.train, data.test, hp.k);
+  return {
+    model: name,
+    'recall@10': round(quality.recall),
+    'ndcg@10': round(quality.ndcg),
+    popularity: { 'recall@10': round(baseline.recall), 'ndcg@10': round(baseline.ndcg) },
+    trainSeconds: round(trainSeconds, 3),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    users: quality.users,
+    items: data.train.cols,
+    k: hp.k,
+  };
+}
+
+/** evaluateOffline over two TSV files of `viewer<TAB>show[<TAB>weight]`. */
+export async function evaluateTsvFiles(
+  trainPath: string,
+  testPath: string,
+  hp: Hyperparameters,
+): Promise<OfflineReport> {
+  const [train, test] = await Promise.all([readInteractionsTsv(trainPath), readInteractionsTsv(testPath)]);
+  return evaluateOffline(buildOfflineData(train, test), hp);
+}
+
+const round = (value: number, digits = 4): number => Number(value.toFixed(digits));

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { HyperparameterError } from './errors.js';
+import { parseHyperparameters } from './hyperparameters.js';
+
+describe('parseHyperparameters', () => {
+  it('fills every default from an empty object', () => {
+    const hp = parseHyperparameters({});
+    expect(hp).toMatchObject({
+      model: 'auto',
+      k: 10,
+      seed: 42,
+      validation_fraction: 0.2,
+      exclude_watched: true,
+      min_viewers: 10,
+    });
+  });
+
+  it('coerces the string values SageMaker writes', () => {
+    const hp = parseHyperparameters({ model: 'ease', k: '5', seed: '7', exclude_watched: 'false', ease_lambda: '2.5' });
+    expect(hp).toMatchObject({ model: 'ease', k: 5, seed: 7, exclude_watched: false, ease_lambda: 2.5 });
+  });
+
+  it('names the key of a bad value', () => {
+    expect(() => parseHyperparameters({ k: 'ten' })).toThrow(HyperparameterError);
+    expect(() => parseHyperparameters({ k: 'ten' })).toThrow(/hyperparameter "k".*"ten"/);
+    expect(() => parseHyperparameters({ model: 'svd' })).toThrow(/hyperparameter "model"/);
+    expect(() => parseHyperparameters({ exclude_watched: 'maybe' })).toThrow(/"exclude_watched"/);
+    expect(() => parseHyperparameters({ validation_fraction: '1.5' })).toThrow(/"validation_fraction"/);
+  });
+
+  it('rejects unknown keys but lets SageMaker’s own through', () => {
+    expect(() => parseHyperparameters({ lamda: '3' })).toThrow(/unknown hyperparameter "lamda"/);
+    expect(parseHyperparameters({ sagemaker_program: 'x' }).model).toBe('auto');
+  });
+});

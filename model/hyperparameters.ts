@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { HyperparameterError } from './errors.js';
+
+// SageMaker writes every hyperparameter as a string, so numbers and booleans are coerced here, once.
+const bool = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', '1', '0'])]).transform((v) => {
+  if (typeof v === 'boolean') return v;
+  return v.toLowerCase() === 'true' || v === '1';
+});
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max = Number.POSITIVE_INFINITY) => z.coerce.number().min(min).max(max);
+
+const Hyperparameters = z
+  .object({
+    model: z.enum(['auto', 'ease', 'ials', 'popularity']).default('auto'),
+    k: int(1, 1000).default(10),
+    seed: int(0, 0xffffffff).default(42),
+    validation_fraction: num(0, 0.9).default(0.2),
+    exclude_watched: bool.default(true),
+    min_viewers: int(1).default(10),
+    /** Implicit-feedback weighting, see weights.ts. */
+    weight_alpha: num(0, 100).default(0.5),
+    /** `auto` picks EASE up to this many shows, iALS above (EASE costs O(shows³) time and 12·shows² bytes). */
+    ease_max_items: int(1, 50_000).default(4000),
+    ease_lambda: num(0).default(7),
+    ease_dropout: num(0, 100).default(1),
+    ials_factors: int(1, 1024).default(64),
+    ials_iterations: int(1, 1000).default(15),
+    ials_regularization: num(0).default(0.05),
+    ials_alpha: num(0).default(2),
+    ials_cg_steps: int(1, 100).default(3),
+    threads: int(1, 64).optional(),
+  })
+  .strict();
+
+export type Hyperparameters = z.infer<typeof Hyperparameters>;
+
+/**
+ * Validates raw hyperparameters (string values as SageMaker writes them, or already typed); unknown keys are errors
+ * except SageMaker's own `sagemaker_*` ones. Throws HyperparameterError naming the first bad key.
+ */
+export function parseHyperparameters(raw: unknown): Hyperparameters {
+  const input =
+    raw && typeof raw === 'object'
+      ? Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('sagemaker_')))
+      : raw;
+  const result = Hyperparameters.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new HyperparameterError('invalid hyperparameters');
+  if (issue.code === 'unrecognized_keys') {
+    throw new HyperparameterError(`unknown hyperparameter "${issue.keys.join('", "')}"`);
+  }
+  const key = issue.path.join('.') || '(root)';
+  const value = key in Object(input) ? ` (got ${JSON.stringify((input as Record<string, unknown>)[key])})` : '';
+  throw new HyperparameterError(`hyperparameter "${key}": ${issue.message}${value}`);
+}

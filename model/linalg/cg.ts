@@ -1,0 +1,97 @@
+import type { Csr } from './csr.js';
+
+/**
+ * One sweep of iALS updates (Hu, Koren & Volinsky 2008) with the conjugate-gradient solver of Takács et al. 2011, as
+ * in implicit's `_als.pyx`: for each row u of `cui` (confidence c_ui = 1 + α·w_ui on observed cells, 1 elsewhere),
+ *   (YᵀY + Yᵀ(C_u − I)Y + λI) x_u = Yᵀ C_u p_u
+ * is solved approximately by `cgSteps` CG iterations warm-started from the current x_u. YtY (f×f, Float64) is
+ * computed once per sweep by the caller; the sparse correction only touches the row's observed items, so a sweep
+ * costs O(nnz·f·cgSteps + rows·f²·cgSteps). Rows [rowStart, rowEnd) are solved, so workers can split a sweep.
+ */
+export function ialsSweep(
+  cui: Csr,
+  alpha: number,
+  x: Float32Array,
+  y: Float32Array,
+  f: number,
+  ytY: Float64Array,
+  regularization: number,
+  cgSteps: number,
+  rowStart = 0,
+  rowEnd = cui.rows,
+): void {
+  const { indptr, indices, data } = cui;
+  const xu = new Float64Array(f);
+  const r = new Float64Array(f);
+  const p = new Float64Array(f);
+  const ap = new Float64Array(f);
+  for (let u = rowStart; u < rowEnd; u++) {
+    const xo = u * f;
+    for (let a = 0; a < f; a++) xu[a] = x[xo + a];
+    // r = b − A x_u = Σ_i (c_ui − (c_ui − 1)(y_i·x_u)) y_i − YᵀY x_u − λ x_u
+    for (let a = 0; a < f; a++) {
+      let s = 0;
+      const ro = a * f;
+      for (let b = 0; b < f; b++) s += ytY[ro + b] * xu[b];
+      r[a] = -s - regularization * xu[a];
+    }
+    for (let q = indptr[u]; q < indptr[u + 1]; q++) {
+      const c = 1 + alpha * data[q];
+      const yo = indices[q] * f;
+      let yx = 0;
+      for (let a = 0; a < f; a++) yx += y[yo + a] * xu[a];
+      const coef = c - (c - 1) * yx;
+      for (let a = 0; a < f; a++) r[a] += coef * y[yo + a];
+    }
+    let rsOld = 0;
+    for (let a = 0; a < f; a++) {
+      p[a] = r[a];
+      rsOld += r[a] * r[a];
+    }
+    for (let step = 0; step < cgSteps && rsOld > 1e-20; step++) {
+      // Ap = YᵀY p + λ p + Σ_i (c_ui − 1)(y_i·p) y_i
+      for (let a = 0; a < f; a++) {
+        let s = 0;
+        const ro = a * f;
+        for (let b = 0; b < f; b++) s += ytY[ro + b] * p[b];
+        ap[a] = s + regularization * p[a];
+      }
+      for (let q = indptr[u]; q < indptr[u + 1]; q++) {
+        const yo = indices[q] * f;
+        let yp = 0;
+        for (let a = 0; a < f; a++) yp += y[yo + a] * p[a];
+        const coef = alpha * data[q] * yp;
+        for (let a = 0; a < f; a++) ap[a] += coef * y[yo + a];
+      }
+      let pAp = 0;
+      for (let a = 0; a < f; a++) pAp += p[a] * ap[a];
+      if (!(pAp > 0)) break;
+      const step_ = rsOld / pAp;
+      let rsNew = 0;
+      for (let a = 0; a < f; a++) {
+        xu[a] += step_ * p[a];
+        r[a] -= step_ * ap[a];
+        rsNew += r[a] * r[a];
+      }
+      const beta = rsNew / rsOld;
+      for (let a = 0; a < f; a++) p[a] = r[a] + beta * p[a];
+      rsOld = rsNew;
+    }
+    for (let a = 0; a < f; a++) x[xo + a] = xu[a];
+  }
+}
+
+/** YᵀY of a rows×f row-major factor matrix, Float64 (f×f). */
+export function gramian(y: Float32Array, rows: number, f: number, out = new Float64Array(f * f)): Float64Array {
+  out.fill(0);
+  for (let i = 0; i < rows; i++) {
+    const yo = i * f;
+    for (let a = 0; a < f; a++) {
+      const v = y[yo + a];
+      if (v === 0) continue;
+      const ro = a * f;
+      for (let b = 0; b < f; b++) out[ro + b] += v * y[yo + b];
+    }
+  }
+  return out;
+}

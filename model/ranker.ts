@@ -1,0 +1,147 @@
+import type { Artifact } from './artifact.js';
+import type { Csr } from './linalg/csr.js';
+import { restoreModel } from './models.js';
+import type { Recommender } from './recommender.js';
+
+/** One recommended show as the invocation answer carries it (docs/contracts.md). */
+export interface Recommendation {
+  readonly showId: string;
+  readonly title: string;
+  readonly genre: string;
+  readonly brand: string;
+  readonly partner: string;
+  readonly score: number;
+  readonly reason: string;
+}
+
+export interface RankRequest {
+  readonly viewerId: string;
+  /** Restrict to shows this partner carries, and offer them there (the viewer is in that partner's app). */
+  readonly partner?: string;
+  readonly k?: number;
+}
+
+/**
+ * Turns a fitted model into per-viewer lists: drops watched shows (unless configured otherwise) and shows none of the
+ * viewer's partners carry, labels each show with the viewer's most-watched partner among its carriers (falling back
+ * to any of the viewer's partners carrying it), and explains it. Viewers without history get popularity, restricted
+ * to their partners when known.
+ */
+export class Ranker {
+  private readonly model: Recommender;
+  private readonly popularity: Recommender;
+  private readonly viewerIndex: Map<string, number>;
+  private readonly partnerIndex: Map<string, number>;
+  private readonly allowed: Float64Array;
+  private readonly watched: Uint8Array;
+
+  constructor(private readonly artifact: Artifact) {
+    const d = artifact.dataset;
+    this.model = restoreModel(artifact.model, d.interactions);
+    this.popularity = restoreModel(artifact.popularity, d.interactions);
+    this.viewerIndex = new Map(d.viewerIds.map((id, i) => [id, i]));
+    this.partnerIndex = new Map(d.partnerIds.map((id, i) => [id, i]));
+    // Per-request scratch: watch seconds of each allowed partner (−1 = not allowed), watched flags per show.
+    this.allowed = new Float64Array(d.partnerIds.length);
+    this.watched = new Uint8Array(d.showIds.length);
+  }
+
+  get defaultK(): number {
+    return this.artifact.k;
+  }
+
+  recommend(request: RankRequest): Recommendation[] {
+    const d = this.artifact.dataset;
+    const k = request.k ?? this.artifact.k;
+    const v = this.viewerIndex.get(request.viewerId) ?? -1;
+    const allowed = this.allowed;
+    let isRestricted = false;
+    allowed.fill(-1);
+    if (request.partner !== undefined) {
+      const p = this.partnerIndex.get(request.partner);
+      if (p === undefined) return [];
+      allowed[p] = v >= 0 ? this.secondsOn(v, p) : 0;
+      isRestricted = true;
+    } else if (v >= 0 && rowLength(d.viewerPartners, v) > 0) {
+      for (let q = d.viewerPartners.indptr[v]; q < d.viewerPartners.indptr[v + 1]; q++) {
+        allowed[d.viewerPartners.indices[q]] = d.viewerPartners.data[q];
+      }
+      isRestricted = true;
+    }
+    const x = d.interactions;
+    const hasHistory = v >= 0 && rowLength(x, v) > 0;
+    if (hasHistory && this.artifact.isExcludingWatched) {
+      for (let q = x.indptr[v]; q < x.indptr[v + 1]; q++) this.watched[x.indices[q]] = 1;
+    }
+    const exclude = (item: number): boolean =>
+      this.watched[item] === 1 || (d.hasCatalog && this.partnerFor(item, isRestricted) < 0);
+    try {
+      const ranker = hasHistory ? this.model : this.popularity;
+      const ranked = ranker.recommend(hasHistory ? v : 0, k, exclude);
+      return Array.from(ranked.items, (item, r) => {
+        const show = d.shows[item];
+        const p = this.partnerFor(item, isRestricted);
+        const partner = p >= 0 ? d.partnerIds[p] : (request.partner ?? this.topPartner(v));
+        const because = hasHistory ? ranker.explain(v, item) : -1;
+        const reason =
+          because >= 0
+            ? `Because you watched ${d.shows[because].title}`
+            : show.genre
+              ? `Popular in ${show.genre}`
+              : 'Popular now';
+        return {
+          showId: d.showIds[item],
+          title: show.title,
+          genre: show.genre,
+          brand: show.brand,
+          partner,
+          score: round(ranked.scores[r]),
+          reason,
+        };
+      });
+    } finally {
+      if (hasHistory) for (let q = x.indptr[v]; q < x.indptr[v + 1]; q++) this.watched[x.indices[q]] = 0;
+    }
+  }
+
+  /** Carrier of `item` with the most viewer watch seconds among allowed partners; any carrier when unrestricted; −1 if none. */
+  private partnerFor(item: number, isRestricted: boolean): number {
+    const s = this.artifact.dataset.showPartners;
+    let best = -1;
+    let bestSeconds = -1;
+    for (let q = s.indptr[item]; q < s.indptr[item + 1]; q++) {
+      const p = s.indices[q];
+      if (!isRestricted) return p;
+      if (this.allowed[p] > bestSeconds) {
+        bestSeconds = this.allowed[p];
+        best = p;
+      }
+    }
+    return best;
+  }
+
+  private secondsOn(v: number, partner: number): number {
+    const m = this.artifact.dataset.viewerPartners;
+    for (let q = m.indptr[v]; q < m.indptr[v + 1]; q++) if (m.indices[q] === partner) return m.data[q];
+    return 0;
+  }
+
+  /** The viewer's most-watched partner (used when there is no catalog to say who carries a show). */
+  private topPartner(v: number): string {
+    const m = this.artifact.dataset.viewerPartners;
+    let best = -1;
+    let bestSeconds = -1;
+    if (v >= 0) {
+      for (let q = m.indptr[v]; q < m.indptr[v + 1]; q++) {
+        if (m.data[q] > bestSeconds) {
+          bestSeconds = m.data[q];
+          best = m.indices[q];
+        }
+      }
+    }
+    return best >= 0 ? this.artifact.dataset.partnerIds[best] : '';
+  }
+}
+
+const rowLength = (m: Csr, r: number): number => m.indptr[r + 1] - m.indptr[r];
+const round = (value: number): number => Number(value.toPrecision(6));
