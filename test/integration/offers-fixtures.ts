@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
@@ -184,3 +185,36 @@ export function offersEvent(viewerId: string, options: EventOptions = {}): APIGa
     isBase64Encoded: false,
   } as APIGatewayProxyEventV2WithJWTAuthorizer;
 }
+
+/** A GET with the request target sent exactly as given (fetch would normalise `..`, `//` and escapes). */
+export function rawGet(
+  baseUrl: string,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { hostname, port, path: target, method: 'GET', headers, agent: keepAliveAgent },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            statusCode: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** Text that looks like a leaked stack trace or internal detail. */
+export const LEAK_PATTERN = /\bat [\w.<>]+ \(|node_modules|\.ts:\d|\.js:\d|\.mjs:\d|Error:|stack/i;
