@@ -101,7 +101,9 @@ export function makeSampleWarehouse(options: SampleOptions = {}): SampleWarehous
     brand,
   ]);
   const appeal = shows.map(() => 0.15 + random() * 0.5);
-  const trend = shows.map(() => (random() - 0.45) * 0.25);
+  // Brands drift apart over the weeks (one grows, one fades) so the trend chart has a story to tell.
+  const brandDrift: Record<string, number> = { Northwind: 0.08, Bluepeak: -0.06, Redline: 0.02 };
+  const trend = shows.map((show) => (random() - 0.5) * 0.2 + (brandDrift[show[3]] ?? 0));
   const identities: [string, string, string][] = [];
   const accounts: { viewer: string; partner: string; account: string }[][] = [];
   for (let v = 0; v < viewers; v++) {

@@ -1,0 +1,122 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateReport } from '../../functions/report-top-shows/generate-report.js';
+import { loadSampleWarehouse, makeSampleWarehouse } from '../../functions/report-top-shows/sample-data.js';
+import { pgSqlRunner } from '../../functions/report-top-shows/sql-runner.js';
+
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+// The report page opened from a file:// URL in headless Chromium, with every request other than the page itself
+// refused, so anything fetched from a CDN would show up as a console error.
+let browser: Browser;
+let page: Page;
+let dir: string;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  // Fail, never skip: a missing browser must not turn into a green run (issue #8).
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium; .ci/run does)`);
+  }
+  const sample = makeSampleWarehouse({ viewers: 120, weeks: 6, seed: 3 });
+  const db = new PGlite();
+  let html: string;
+  try {
+    await loadSampleWarehouse(db, sample);
+    ({ html } = await generateReport(pgSqlRunner(db), {
+      runId: sample.runId,
+      asOf: sample.asOf,
+      generatedAt: sample.asOf,
+      weeks: 6,
+    }));
+  } finally {
+    await db.close();
+  }
+  dir = mkdtempSync(join(tmpdir(), 'report-page-'));
+  const file = join(dir, 'report.html');
+  writeFileSync(file, html);
+
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  const pageUrl = pathToFileURL(file).href;
+  await page.route('**/*', (route) => (route.request().url() === pageUrl ? route.continue() : route.abort()));
+  await page.goto(pageUrl);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// Counts canvas pixels that are not fully transparent: a chart that drew nothing has none.
+const paintedPixels = (id: string) =>
+  page.evaluate((canvasId) => {
+    const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+    const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+    let painted = 0;
+    for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] as number) > 0) painted++;
+    return { painted, total: canvas.width * canvas.height };
+  }, id);
+
+const columnTexts = (index: number) =>
+  page.$$eval(`#shows-table tbody tr td:nth-child(${index})`, (cells) => cells.map((cell) => cell.textContent ?? ''));
+
+describe('the report page in headless Chromium', () => {
+  it.each(['chart-top-shows', 'chart-brand-trend', 'chart-hit-rate'])('draws the %s chart', async (id) => {
+    const { painted, total } = await paintedPixels(id);
+
+    expect(total).toBeGreaterThan(10_000);
+    expect(painted / total).toBeGreaterThan(0.02);
+  });
+
+  it('lists the top shows, most viewers first', async () => {
+    const viewers = (await columnTexts(4)).map((text) => Number(text.replace(/,/g, '')));
+
+    expect(viewers.length).toBeGreaterThan(3);
+    expect(viewers).toEqual([...viewers].sort((a, b) => b - a));
+  });
+
+  it('sorts the table by a column when its header is clicked, and reverses on a second click', async () => {
+    await page.click('#shows-table th[data-key="title"] button');
+    const ascending = await columnTexts(2);
+    await page.click('#shows-table th[data-key="title"] button');
+    const descending = await columnTexts(2);
+
+    expect(ascending).toEqual([...ascending].sort((a, b) => a.localeCompare(b)));
+    expect(descending).toEqual([...ascending].reverse());
+    expect(await page.getAttribute('#shows-table th[data-key="title"]', 'aria-sort')).toBe('descending');
+  });
+
+  it('refilters the chart and the table when a brand is chosen', async () => {
+    const brand = await page.$eval(
+      '#filter-brand option:nth-child(2)',
+      (option) => (option as HTMLOptionElement).value,
+    );
+    await page.selectOption('#filter-brand', brand);
+
+    expect(new Set(await columnTexts(3))).toEqual(new Set([brand]));
+    expect((await paintedPixels('chart-top-shows')).painted).toBeGreaterThan(0);
+  });
+
+  it('logs no console errors and loads nothing from the network', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
