@@ -1,4 +1,4 @@
-import { defineCommand, runMain } from 'citty';
+import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
 import { UsageError } from './errors.js';
 
 // Subcommands load lazily so `recs token` does not pay for the stand-ins `recs run` needs.
@@ -8,19 +8,41 @@ const main = defineCommand({
     bench: () => import('./commands/bench.js').then((m) => m.default),
     serve: () => import('./commands/serve.js').then((m) => m.default),
     token: () => import('./commands/token.js').then((m) => m.default),
+    run: () => import('./commands/run.js').then((m) => m.default),
+    evaluate: () => import('./commands/evaluate.js').then((m) => m.default),
   },
 });
 
 const verbose = process.argv.includes('--verbose');
 
-// citty prints usage errors itself; anything else reaching here is reported as one line (stack with --verbose).
+// Errors are caught only here: one line on stderr (the stack with --verbose) and an exit code, never
+// process.exit(), so stand-ins shut down in `finally` blocks and output flushes (STYLE.md, CLI).
 process.on('unhandledRejection', (error) => report(error));
 
 function report(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`recs: ${message}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
+  // citty's own CLIError is a usage problem too (unknown command, missing argument).
+  const isUsage = error instanceof UsageError || (error instanceof Error && error.name === 'CLIError');
+  process.exitCode = isUsage ? 2 : 1;
 }
 
-await runMain(main).catch(report);
+/** The subcommand named by the first positional argument, for `recs <cmd> --help`. */
+async function helpTarget(rawArgs: readonly string[]): Promise<CommandDef | undefined> {
+  const name = rawArgs.find((arg) => !arg.startsWith('-'));
+  const subCommands = main.subCommands as Record<string, () => Promise<CommandDef>> | undefined;
+  const load = name ? subCommands?.[name] : undefined;
+  return load ? await load() : undefined;
+}
+
+async function cli(rawArgs: string[]): Promise<void> {
+  if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
+    const sub = await helpTarget(rawArgs);
+    await (sub ? showUsage(sub, main as CommandDef) : showUsage(main as CommandDef));
+    return;
+  }
+  await runCommand(main, { rawArgs });
+}
+
+await cli(process.argv.slice(2)).catch(report);

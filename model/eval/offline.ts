@@ -1,6 +1,6 @@
 import { IdIndex } from '../data/ids.js';
 import { readInteractionsTsv } from '../data/tsv.js';
-import type { Hyperparameters } from '../hyperparameters.js';
+import { type Hyperparameters, parseHyperparameters } from '../hyperparameters.js';
 import { type Csr, csrFromTriples } from '../linalg/csr.js';
 import { createModel, resolveModelName } from '../models.js';
 import { PopularityRecommender } from '../popularity.js';
@@ -100,3 +100,12 @@ export async function evaluateTsvFiles(
 }
 
 const round = (value: number, digits = 4): number => Number(value.toFixed(digits));
+
+/** Entry point for `recs evaluate`: raw flag values are validated like hyperparameters (errors name the key). */
+export async function evaluateTsvCommand(
+  trainPath: string,
+  testPath: string,
+  raw: Readonly<Record<string, string>>,
+): Promise<OfflineReport> {
+  return evaluateTsvFiles(trainPath, testPath, parseHyperparameters(raw));
+}
