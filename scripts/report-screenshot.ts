@@ -22,7 +22,7 @@ export const CHROMIUM_ARGS = [
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: '.recs/report.png' } } });
 const pngPath = resolve(values.out);
-const htmlPath = pngPath.replace(/\.png$/, '') + '.html';
+const htmlPath = `${pngPath.replace(/\.png$/, '')}.html`;
 
 const sample = makeSampleWarehouse({ seed: 7 });
 const db = new PGlite();

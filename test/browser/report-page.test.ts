@@ -66,10 +66,21 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+// The few DOM shapes the in-page callbacks use; the project compiles without the DOM lib.
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(
+    kind: '2d',
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
 // Counts canvas pixels that are not fully transparent: a chart that drew nothing has none.
 const paintedPixels = (id: string) =>
   page.evaluate((canvasId) => {
-    const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+    const canvas = (
+      globalThis as unknown as { document: { getElementById(id: string): CanvasLike } }
+    ).document.getElementById(canvasId);
     const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
     let painted = 0;
     for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] as number) > 0) painted++;
@@ -108,7 +119,7 @@ describe('the report page in headless Chromium', () => {
   it('refilters the chart and the table when a brand is chosen', async () => {
     const brand = await page.$eval(
       '#filter-brand option:nth-child(2)',
-      (option) => (option as HTMLOptionElement).value,
+      (option) => (option as unknown as { value: string }).value,
     );
     await page.selectOption('#filter-brand', brand);
 
