@@ -1,0 +1,79 @@
+import { defineCommand } from 'citty';
+import { UsageError } from '../errors.js';
+
+const ARGS = {
+  viewers: {
+    type: 'string',
+    description: 'viewers in the generated sample (when the warehouse is empty)',
+    default: '2000',
+  },
+  shows: { type: 'string', description: 'shows in the generated sample', default: '300' },
+  days: { type: 'string', description: 'days of viewing events in the sample', default: '28' },
+  seed: { type: 'string', description: 'sample seed', default: '42' },
+  'execution-name': { type: 'string', description: 'Step Functions execution name (default: local-<timestamp>)' },
+  'data-dir': { type: 'string', description: 'where the stand-ins keep their state', default: '.recs' },
+  reset: { type: 'boolean', description: 'start from an empty data dir', default: false },
+  json: { type: 'boolean', description: 'print the summary as JSON (last stdout line)', default: false },
+  verbose: { type: 'boolean', description: 'handler logs and error stacks', default: false },
+} as const;
+
+/** Rejects flags this command does not know (citty would silently ignore them). */
+export function checkFlags(rawArgs: readonly string[], known: readonly string[]): void {
+  for (const arg of rawArgs) {
+    if (!arg.startsWith('-') || arg === '-' || arg === '--') continue;
+    const name = arg.replace(/^--?/, '').split('=')[0] ?? '';
+    const bare = name.startsWith('no-') ? name.slice(3) : name;
+    if (!known.includes(name) && !known.includes(bare) && name !== 'help' && name !== 'h') {
+      throw new UsageError(`unknown flag ${arg.split('=')[0]}`);
+    }
+  }
+}
+
+function integer(name: string, raw: unknown, min: number, max: number): number {
+  const text = String(raw ?? '').trim();
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${String(raw)}"`);
+  }
+  return value;
+}
+
+/** `recs run`: the whole pipeline on local stand-ins (`npm start`). */
+export default defineCommand({
+  meta: { name: 'run', description: 'Run the recommendation pipeline end to end on local stand-ins.' },
+  args: ARGS,
+  async run({ args, rawArgs }) {
+    checkFlags(rawArgs, Object.keys(ARGS));
+    const sample = {
+      viewers: integer('viewers', args.viewers, 10, 1_000_000),
+      shows: integer('shows', args.shows, 10, 100_000),
+      days: integer('days', args.days, 1, 180),
+      seed: integer('seed', args.seed, 0, 2 ** 31 - 1),
+    };
+    const dataDir = String(args['data-dir'] ?? '').trim();
+    if (!dataDir) throw new UsageError('--data-dir must not be empty');
+    const { runLocalPipeline } = await import('../../local/runtime.js');
+    const { LocalSetupError } = await import('../../local/errors.js');
+    const { stderrProgress } = await import('../../local/progress.js');
+    const { renderSummary } = await import('../../local/summary.js');
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const summary = await runLocalPipeline({
+      dataDir,
+      reset: Boolean(args.reset),
+      sample,
+      ...(args['execution-name'] ? { executionName: String(args['execution-name']) } : {}),
+      verbose: Boolean(args.verbose),
+      log,
+      progress: stderrProgress(),
+    }).catch((error: unknown) => {
+      throw error instanceof LocalSetupError ? new UsageError(error.message, { cause: error }) : error;
+    });
+    if (args.json) {
+      const { sampleViewer: _viewer, runId: _runId, ...shape } = summary;
+      process.stdout.write(`${JSON.stringify(shape)}\n`);
+    } else {
+      process.stdout.write(renderSummary(summary));
+    }
+    process.exitCode = summary.status === 'SUCCEEDED' ? 0 : 1;
+  },
+});

@@ -1,0 +1,383 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse, type Tags } from 'yaml';
+import { LocalSetupError } from './errors.js';
+
+/**
+ * Loads the real state machine and the function map the way `serverless deploy` would see them, with every
+ * serverless/CloudFormation reference turned into a local value by one function (`resolveReferences`).
+ */
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_STAGE = 'local';
+
+/** Names the local runtime gives the resources serverless.yml declares. */
+export interface LocalResourceNames {
+  bucketName: string;
+  tableName: string;
+}
+
+export const DEFAULT_LOCAL_NAMES: LocalResourceNames = { bucketName: 'show-recs-local', tableName: 'recommendations' };
+
+export interface LocalFunction {
+  /** serverless.yml function key (`prepareRun`). */
+  key: string;
+  /** Absolute path of the handler module (`…/functions/prepare-run/handler.ts`). */
+  modulePath: string;
+  /** Export name (`handler`). */
+  exportName: string;
+  /** Resolved function-level environment. */
+  environment: Record<string, string>;
+  timeoutSeconds?: number;
+}
+
+export interface LoadedPipeline {
+  definition: AslDefinition;
+  functions: Record<string, LocalFunction>;
+  /** provider.environment merged with every function's environment (handlers share one process locally). */
+  environment: Record<string, string>;
+  names: LocalResourceNames;
+}
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  Comment?: string;
+  TimeoutSeconds?: number;
+  [key: string]: unknown;
+}
+export type AslState = { Type: string; [key: string]: Json | undefined };
+
+export const DEFINITION_PATH = 'statemachines/recommendation-pipeline.asl.yaml';
+export const SERVERLESS_PATH = 'serverless.yml';
+
+/** Local ARN of a serverless function key; `functionKeyFromName` maps it (or a bare name) back. */
+export const localFunctionArn = (key: string): string =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${key}`;
+
+/** Accepts a function name, a name with a qualifier, or a (possibly qualified) function ARN. */
+export function functionKeyFromName(nameOrArn: string): string {
+  const arn = /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/.exec(nameOrArn);
+  if (arn?.[1]) return arn[1];
+  return nameOrArn.split(':')[0] ?? nameOrArn;
+}
+
+/** serverless' logical id of a function key (`prepareRun` → `PrepareRunLambdaFunction`). */
+export const functionLogicalId = (key: string): string =>
+  `${key.charAt(0).toUpperCase()}${key.slice(1).replaceAll('-', 'Dash').replaceAll('_', 'Underscore')}LambdaFunction`;
+
+// CloudFormation short-form tags, so serverless.yml's `resources:` parses.
+const cfnTags: Tags = [
+  ...['Ref', 'Condition'].map((name) => ({
+    tag: `!${name}`,
+    resolve: (value: string) => ({ [name === 'Ref' ? 'Ref' : 'Condition']: value }),
+  })),
+  ...[
+    'GetAtt',
+    'Sub',
+    'Join',
+    'Select',
+    'Split',
+    'If',
+    'Equals',
+    'Not',
+    'And',
+    'Or',
+    'FindInMap',
+    'Base64',
+    'GetAZs',
+    'ImportValue',
+  ].flatMap((name) => [
+    {
+      tag: `!${name}`,
+      resolve: (value: string) => ({ [`Fn::${name}`]: name === 'GetAtt' ? value.split('.') : value }),
+    },
+    {
+      tag: `!${name}`,
+      collection: 'seq' as const,
+      resolve: (value: unknown) => ({ [`Fn::${name}`]: (value as { toJSON(): unknown }).toJSON() }),
+    },
+    {
+      tag: `!${name}`,
+      collection: 'map' as const,
+      resolve: (value: unknown) => ({ [`Fn::${name}`]: (value as { toJSON(): unknown }).toJSON() }),
+    },
+  ]),
+];
+
+export function readYaml(path: string): unknown {
+  try {
+    return parse(readFileSync(path, 'utf8'), { customTags: cfnTags });
+  } catch (error) {
+    throw new LocalSetupError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+interface ResolveContext {
+  root: string;
+  serverless: Record<string, unknown>;
+  names: LocalResourceNames;
+  env: NodeJS.ProcessEnv;
+  depth: number;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function getPath(value: unknown, path: string): unknown {
+  let current = value;
+  for (const part of path.split('.').filter(Boolean)) {
+    if (!isRecord(current) && !Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+type Resources = Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+const resourceCache = new WeakMap<object, Resources>();
+
+/** `resources:` as a mapping or, as serverless allows, a list of mappings and `${file(…)}` fragments. */
+function resourcesOf(ctx: ResolveContext): Resources {
+  const cached = resourceCache.get(ctx.serverless);
+  if (cached) return cached;
+  const raw = ctx.serverless.resources;
+  const fragments = Array.isArray(raw) ? raw : [raw];
+  const merged: Resources = {};
+  for (const fragment of fragments) {
+    let value: unknown = fragment;
+    if (typeof value === 'string') {
+      const file = /^\$\{file\(([^)]+)\)\}$/.exec(value.trim());
+      value = file?.[1] ? readYaml(resolve(ctx.root, file[1].trim())) : undefined;
+    }
+    const resources = getPath(value, 'Resources');
+    if (isRecord(resources)) Object.assign(merged, resources);
+  }
+  resourceCache.set(ctx.serverless, merged);
+  return merged;
+}
+
+function functionKeys(ctx: ResolveContext): string[] {
+  const functions = ctx.serverless.functions;
+  return isRecord(functions) ? Object.keys(functions) : [];
+}
+
+function refValue(logicalId: string, ctx: ResolveContext): string {
+  const pseudo: Record<string, string> = {
+    'AWS::Region': LOCAL_REGION,
+    'AWS::AccountId': LOCAL_ACCOUNT_ID,
+    'AWS::Partition': 'aws',
+    'AWS::StackName': `show-recs-${LOCAL_STAGE}`,
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::NoValue': '',
+  };
+  if (pseudo[logicalId] !== undefined) return pseudo[logicalId];
+  const fnKey = functionKeys(ctx).find((key) => functionLogicalId(key) === logicalId);
+  if (fnKey) return fnKey;
+  const type = resourcesOf(ctx)[logicalId]?.Type ?? '';
+  if (type === 'AWS::S3::Bucket') return ctx.names.bucketName;
+  if (type === 'AWS::DynamoDB::Table') return ctx.names.tableName;
+  return `local-${logicalId}`;
+}
+
+function getAttValue(logicalId: string, attribute: string, ctx: ResolveContext): string {
+  const fnKey = functionKeys(ctx).find((key) => functionLogicalId(key) === logicalId);
+  if (fnKey) return attribute === 'Arn' ? localFunctionArn(fnKey) : fnKey;
+  const type = resourcesOf(ctx)[logicalId]?.Type ?? '';
+  if (attribute !== 'Arn') return `local-${logicalId}-${attribute}`;
+  if (type === 'AWS::IAM::Role') return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${logicalId}`;
+  if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${ctx.names.bucketName}`;
+  if (type === 'AWS::DynamoDB::Table')
+    return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${ctx.names.tableName}`;
+  if (type === 'AWS::SNS::Topic') return `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${logicalId}`;
+  const service = type.split('::')[1]?.toLowerCase() ?? 'local';
+  return `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${logicalId}`;
+}
+
+const VARIABLE = /\$\{([^${}]*)\}/;
+
+function literal(source: string): string | undefined {
+  const quoted = /^\s*(['"])(.*)\1\s*$/.exec(source);
+  if (quoted) return quoted[2];
+  const trimmed = source.trim();
+  return /^-?\d+(\.\d+)?$/.test(trimmed) || trimmed === 'true' || trimmed === 'false' ? trimmed : undefined;
+}
+
+/** One `${source}` variable (without fallback syntax): self, param, opt, sls, aws, env, file, and remote sources. */
+function variableValue(source: string, ctx: ResolveContext): unknown {
+  const [kind, ...rest] = source.split(':');
+  const address = rest.join(':').trim();
+  switch (kind?.trim()) {
+    case 'self':
+      return resolveReferences(getPath(ctx.serverless, address), { ...ctx, depth: ctx.depth + 1 });
+    case 'param': {
+      const params = ctx.serverless.params;
+      const fromStage = getPath(params, `${LOCAL_STAGE}.${address}`);
+      const value = fromStage !== undefined ? fromStage : getPath(params, `default.${address}`);
+      // Deployment-only parameters (workgroup, secret, image URI) have no local value; a placeholder names them.
+      if (value === undefined) return `local-${address}`;
+      return resolveReferences(value, { ...ctx, depth: ctx.depth + 1 });
+    }
+    case 'opt':
+      return address === 'stage' ? LOCAL_STAGE : address === 'region' ? LOCAL_REGION : undefined;
+    case 'sls':
+      return address === 'stage' ? LOCAL_STAGE : address === 'instanceId' ? 'local' : undefined;
+    case 'aws':
+      return address === 'region' ? LOCAL_REGION : address === 'accountId' ? LOCAL_ACCOUNT_ID : undefined;
+    case 'env':
+      return ctx.env[address];
+    case 'cf':
+    case 'ssm':
+    case 's3':
+      return undefined;
+    default: {
+      const file = /^file\(([^)]+)\)(?::(.+))?$/.exec(source.trim());
+      if (file?.[1]) {
+        const content = readYaml(resolve(ctx.root, file[1].trim()));
+        const picked = file[2] ? getPath(content, file[2].trim()) : content;
+        return resolveReferences(picked, { ...ctx, depth: ctx.depth + 1 });
+      }
+      return undefined;
+    }
+  }
+}
+
+/** A `${a, b, 'c'}` expression: the first source with a value wins. */
+function expressionValue(expression: string, ctx: ResolveContext): unknown {
+  for (const part of expression.split(/,(?=(?:[^'"]*['"][^'"]*['"])*[^'"]*$)/)) {
+    const asLiteral = literal(part);
+    if (asLiteral !== undefined) return asLiteral;
+    const value = variableValue(part.trim(), ctx);
+    if (value !== undefined && value !== null) return value;
+  }
+  return undefined;
+}
+
+function resolveString(text: string, ctx: ResolveContext): unknown {
+  let current = text;
+  for (let guard = 0; guard < 100; guard++) {
+    const match = VARIABLE.exec(current);
+    if (!match) return current;
+    const value = expressionValue(match[1] ?? '', ctx);
+    if (value === undefined) throw new LocalSetupError(`cannot resolve \${${match[1]}} locally`);
+    if (match[0] === current) return value;
+    current = current.replace(match[0], typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  throw new LocalSetupError(`too many nested variables in "${text}"`);
+}
+
+function substitute(template: string, ctx: ResolveContext, variables: Record<string, unknown> = {}): string {
+  return template.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => {
+    if (variables[name] !== undefined) return String(variables[name]);
+    const [logicalId, attribute] = name.split('.');
+    if (!logicalId) return '';
+    return attribute ? getAttValue(logicalId, attribute, ctx) : refValue(logicalId, ctx);
+  });
+}
+
+/**
+ * The one place serverless and CloudFormation references become local values: `${self:…}`, `${param:…}`,
+ * `${sls:stage}`, `${aws:…}`, `${env:…}`, `${file(…)}`, `Ref`, `Fn::GetAtt` (a function's `<Key>LambdaFunction`
+ * becomes its local ARN), `Fn::Sub`, `Fn::Join`, `Fn::Select`.
+ */
+export function resolveReferences(value: unknown, ctx: ResolveContext): unknown {
+  if (ctx.depth > 50) throw new LocalSetupError('serverless references nest too deeply (a cycle?)');
+  if (typeof value === 'string') {
+    // Serverless leaves `${…}` meant for Step Functions / CloudFormation alone only in Fn::Sub, handled below.
+    return resolveString(value, ctx);
+  }
+  if (Array.isArray(value)) return value.map((item) => resolveReferences(item, ctx));
+  if (!isRecord(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1) {
+    const [key] = keys as [string];
+    const arg = resolveReferences(value[key], ctx);
+    switch (key) {
+      case 'Ref':
+        return refValue(String(arg), ctx);
+      case 'Fn::GetAtt': {
+        const [logicalId, attribute] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
+        return getAttValue(logicalId ?? '', attribute ?? 'Arn', ctx);
+      }
+      case 'Fn::Sub': {
+        if (typeof arg === 'string') return substitute(arg, ctx);
+        const [template, variables] = arg as [string, Record<string, unknown>];
+        return substitute(template, ctx, variables);
+      }
+      case 'Fn::Join': {
+        const [delimiter, list] = arg as [string, unknown[]];
+        return list.map(String).join(delimiter);
+      }
+      case 'Fn::Select': {
+        const [index, list] = arg as [number | string, unknown[]];
+        return list[Number(index)];
+      }
+      case 'Fn::Split': {
+        const [delimiter, text] = arg as [string, string];
+        return text.split(delimiter);
+      }
+      default:
+        return { [key]: arg };
+    }
+  }
+  return Object.fromEntries(keys.map((key) => [key, resolveReferences(value[key], ctx)]));
+}
+
+const stringEnv = (value: unknown): Record<string, string> =>
+  isRecord(value)
+    ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
+    : {};
+
+export interface LoadOptions {
+  /** Project root holding serverless.yml and statemachines/. */
+  root: string;
+  definitionPath?: string;
+  names?: Partial<LocalResourceNames>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads serverless.yml and the ASL file, resolving every reference to its local value. */
+export function loadPipeline(options: LoadOptions): LoadedPipeline {
+  const root = resolve(options.root);
+  const names = { ...DEFAULT_LOCAL_NAMES, ...options.names };
+  const serverlessFile = resolve(root, SERVERLESS_PATH);
+  const definitionFile = resolve(root, options.definitionPath ?? DEFINITION_PATH);
+  for (const file of [serverlessFile, definitionFile]) {
+    if (!existsSync(file)) throw new LocalSetupError(`missing ${file}`);
+  }
+  const serverless = readYaml(serverlessFile);
+  if (!isRecord(serverless)) throw new LocalSetupError(`${serverlessFile} is not a YAML mapping`);
+  const ctx: ResolveContext = { root: dirname(serverlessFile), serverless, names, env: options.env ?? {}, depth: 0 };
+
+  const functions: Record<string, LocalFunction> = {};
+  const rawFunctions = isRecord(serverless.functions) ? serverless.functions : {};
+  for (const [key, raw] of Object.entries(rawFunctions)) {
+    if (!isRecord(raw) || typeof raw.handler !== 'string') continue;
+    const handler = String(resolveReferences(raw.handler, ctx));
+    const dot = handler.lastIndexOf('.');
+    const modulePath = resolve(root, `${handler.slice(0, dot)}.ts`);
+    const fn: LocalFunction = {
+      key,
+      modulePath,
+      exportName: handler.slice(dot + 1),
+      environment: stringEnv(resolveReferences(raw.environment ?? {}, ctx)),
+    };
+    if (typeof raw.timeout === 'number') fn.timeoutSeconds = raw.timeout;
+    functions[key] = fn;
+  }
+
+  const providerEnv = stringEnv(resolveReferences(getPath(serverless, 'provider.environment') ?? {}, ctx));
+  const environment: Record<string, string> = { ...providerEnv };
+  for (const fn of Object.values(functions)) Object.assign(environment, fn.environment);
+  // Whatever the stage naming says, locally the one bucket and the one table have fixed names.
+  Object.assign(environment, { TABLE_NAME: names.tableName, BUCKET_NAME: names.bucketName });
+
+  const raw = readYaml(definitionFile);
+  const unwrapped = isRecord(raw) && !('States' in raw) && isRecord(raw.definition) ? raw.definition : raw;
+  const definition = resolveReferences(unwrapped, ctx) as AslDefinition;
+  if (!isRecord(definition) || typeof definition.StartAt !== 'string' || !isRecord(definition.States)) {
+    throw new LocalSetupError(`${definitionFile} has no StartAt/States`);
+  }
+  return { definition, functions, environment, names };
+}

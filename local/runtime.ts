@@ -1,0 +1,636 @@
+import './polyfills.js';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { PGlite } from '@electric-sql/pglite';
+import { StateMachine } from 'aws-local-stepfunctions';
+import {
+  type AslDefinition,
+  type AslState,
+  type Json,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type LoadedPipeline,
+  loadPipeline,
+} from './asl-loader.js';
+import { bindTasks, isDistributedMap, LambdaHost, type ResourceBinding } from './bindings.js';
+import { dataPaths, prepareDataDir } from './data-dir.js';
+import { type BatchRecord, type MapRunStore, runDistributedMap } from './distributed-map.js';
+import { LocalSetupError, TaskError } from './errors.js';
+import { type Progress, silentProgress } from './progress.js';
+import { RedshiftDataEmulator } from './redshift/data-api.js';
+import { startRedshiftDataServer } from './redshift/server.js';
+import { makeLocalS3Client } from './s3-io.js';
+import { type ContainerCommand, nodeContainer, SageMakerPlayer } from './sagemaker-player.js';
+import { generateSample, loadSample, type SampleOptions } from './sample-data.js';
+import { localAwsEnv } from './standins/aws-env.js';
+import { startDynamo } from './standins/dynamodb.js';
+import { type RunningStandIn, startS3 } from './standins/s3.js';
+import { ensureRecommendationsTable } from './tables.js';
+
+/**
+ * The local runtime: stand-ins on loopback, the real ASL in aws-local-stepfunctions, Task states bound by
+ * resource ARN, execution history in the data dir. `runLocalPipeline` is what `recs run` calls.
+ */
+
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const STATE_MACHINE_NAME = 'show-recs-local-pipeline';
+const DISTRIBUTED_MAP_RESOURCE = 'arn:aws:states:::local:distributedMap';
+// aws-local-stepfunctions overwrites $$.Execution.StartTime with "now"; a redrive must keep the original.
+const START_TIME_PATH = '$$.Execution.StartTime';
+const RECORDED_START_TIME_PATH = '$$.Execution.RecordedStartTime';
+
+export interface LocalStack {
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+  warehouse: PGlite;
+  redshift: RedshiftDataEmulator;
+  endpoints: { s3: string; dynamodb: string; redshiftData: string };
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver, dynalite, PGlite (+ the Data API emulation over HTTP) with their state under `dataDir`. */
+export async function startLocalStack(dataDir: string): Promise<LocalStack> {
+  const paths = dataPaths(dataDir);
+  const started: RunningStandIn[] = [];
+  try {
+    const s3Server = await startS3(paths.s3);
+    started.push(s3Server);
+    const dynamoServer = await startDynamo(paths.dynamodb);
+    started.push(dynamoServer);
+    let warehouse: PGlite;
+    try {
+      warehouse = await PGlite.create(paths.warehouse);
+    } catch (error) {
+      throw new LocalSetupError(
+        `warehouse at ${paths.warehouse} is corrupt: ${(error as Error).message}; rerun with --reset`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const s3 = makeLocalS3Client(s3Server.endpoint);
+    const redshift = new RedshiftDataEmulator(warehouse, s3);
+    const dataApi = await startRedshiftDataServer(redshift);
+    started.push(dataApi);
+    const dynamo = new DynamoDBClient({
+      endpoint: dynamoServer.endpoint,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const env = {
+      ...localAwsEnv({ s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint }),
+      AWS_ENDPOINT_URL_REDSHIFT_DATA: dataApi.endpoint,
+    };
+    return {
+      s3,
+      dynamo,
+      warehouse,
+      redshift,
+      endpoints: { s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint, redshiftData: dataApi.endpoint },
+      env,
+      async stop() {
+        await redshift.idle().catch(() => undefined);
+        s3.destroy();
+        dynamo.destroy();
+        await warehouse.close().catch(() => undefined);
+        for (const standIn of started.reverse()) await standIn.stop().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const standIn of started.reverse()) await standIn.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface StateTiming {
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  seconds: number;
+}
+
+export interface ExecutionSummary {
+  executionName: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  failedState?: string;
+  error?: string;
+  viewers: number;
+  shows: number;
+  events: number;
+  recommendationsWritten: number;
+  metrics: { 'recall@10'?: number; 'ndcg@10'?: number; 'popularity.ndcg@10'?: number };
+  durationSeconds: number;
+  states: StateTiming[];
+  runId?: string;
+  sampleViewer?: SampleViewer;
+}
+
+export interface SampleViewer {
+  viewerId: string;
+  partners: string[];
+  recommendations: {
+    rank: number;
+    showId: string;
+    title: string;
+    genre: string;
+    brand: string;
+    partner: string;
+    score: number;
+  }[];
+}
+
+export interface LocalRunOptions {
+  dataDir: string;
+  root?: string;
+  reset?: boolean;
+  sample: SampleOptions;
+  executionName?: string;
+  input?: Json;
+  /** One line per state and other human progress (stderr in the CLI). */
+  log?: (line: string) => void;
+  progress?: Progress;
+  verbose?: boolean;
+  container?: ContainerCommand;
+  /** Milliseconds each Wait state pauses locally (default 200) and each retry waits (default 100). */
+  waitMs?: number;
+  retryMs?: number;
+}
+
+interface HistoryEvent {
+  type: string;
+  timestamp: number;
+  stateName?: string;
+  stateType?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: unknown;
+}
+
+export interface ExecutionRecord {
+  executionName: string;
+  executionArn: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  input: Json;
+  startTime: string;
+  stopTime?: string;
+  redriveCount: number;
+  failedState?: string;
+  error?: { Error: string; Cause: string };
+  output?: Json;
+  runId?: string;
+}
+
+const executionArn = (name: string) =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${name}`;
+
+function defaultExecutionName(): string {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `local-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Replaces paths the interpreter cannot serve faithfully and Distributed Maps (which it lacks) in a definition. */
+export function localizeDefinition(
+  definition: Pick<AslDefinition, 'States' | 'StartAt'>,
+  distributedMaps: Map<string, AslState>,
+): AslDefinition {
+  const rewritten = JSON.parse(
+    JSON.stringify(definition).replaceAll(START_TIME_PATH, () => RECORDED_START_TIME_PATH),
+  ) as AslDefinition;
+  for (const [name, state] of Object.entries(rewritten.States)) {
+    if (!isDistributedMap(state)) continue;
+    distributedMaps.set(name, state);
+    const { Comment, InputPath, ResultSelector, ResultPath, OutputPath, Retry, Catch, Next, End } = state;
+    rewritten.States[name] = Object.fromEntries(
+      Object.entries({
+        Type: 'Task',
+        Resource: DISTRIBUTED_MAP_RESOURCE,
+        Comment,
+        InputPath,
+        ResultSelector,
+        ResultPath,
+        OutputPath,
+        Retry,
+        Catch,
+        Next,
+        End,
+        TimeoutSeconds: 86_400,
+      }).filter(([, value]) => value !== undefined),
+    ) as AslState;
+  }
+  return rewritten;
+}
+
+function stateNames(definition: Pick<AslDefinition, 'States'>, type?: string): string[] {
+  return Object.entries(definition.States)
+    .filter(
+      ([, state]) => type === undefined || state.Type === type || (type === 'Retry' && Array.isArray(state.Retry)),
+    )
+    .map(([name]) => name);
+}
+
+/** Runs the whole pipeline locally and returns the summary `recs run --json` prints. */
+export async function runLocalPipeline(options: LocalRunOptions): Promise<ExecutionSummary> {
+  const root = options.root ?? PROJECT_ROOT;
+  const log = options.log ?? (() => undefined);
+  const progress = options.progress ?? silentProgress;
+  const dataDir = resolve(options.dataDir);
+  const pipeline = loadPipeline({ root });
+  prepareDataDir(dataDir, { reset: options.reset });
+  const paths = dataPaths(dataDir);
+  const executionName = options.executionName ?? defaultExecutionName();
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) {
+    throw new LocalSetupError(`execution name "${executionName}" must be 1–80 characters of A-Z a-z 0-9 _ -`);
+  }
+  const executionDir = join(paths.executions, executionName);
+  if (existsSync(executionDir)) {
+    throw new LocalSetupError(
+      `execution ${executionName} already exists in ${dataDir} (names are unique, as in Step Functions)`,
+    );
+  }
+
+  const stack = await startLocalStack(dataDir);
+  try {
+    Object.assign(process.env, stack.env, pipeline.environment, {
+      POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_DEV: 'false',
+    });
+    await stack.s3.send(new CreateBucketCommand({ Bucket: pipeline.names.bucketName })).catch((error: Error) => {
+      if (!/BucketAlready/.test(error.name)) throw error;
+    });
+    await ensureRecommendationsTable(stack.dynamo, pipeline.names.tableName);
+    await ensureWarehouse(stack.warehouse, root, options.sample, paths.sample, log, progress);
+
+    mkdirSync(executionDir, { recursive: true });
+    return await execute(pipeline, stack, {
+      ...options,
+      root,
+      executionName,
+      executionDir,
+      sagemakerDir: paths.sagemaker,
+      log,
+      progress,
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function ensureWarehouse(
+  db: PGlite,
+  root: string,
+  sample: SampleOptions,
+  samplePath: string,
+  log: (line: string) => void,
+  progress: Progress,
+): Promise<void> {
+  await db.exec(readFileSync(join(root, 'sql/schema.sql'), 'utf8'));
+  const { rows } = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM viewership_events');
+  if ((rows[0]?.n ?? 0) > 0) return;
+  const started = performance.now();
+  const data = generateSample(sample);
+  await loadSample(db, data, (fraction) => progress.update('loading sample', fraction, `${data.events.length} events`));
+  progress.done();
+  writeFileSync(
+    samplePath,
+    `${JSON.stringify({ ...sample, events: data.events.length, loadedAt: new Date().toISOString() })}\n`,
+  );
+  log(
+    `  loaded sample: ${sample.viewers} viewers, ${sample.shows} shows, ${data.events.length} events over ${sample.days} days (${((performance.now() - started) / 1000).toFixed(1)}s)`,
+  );
+}
+
+interface ExecuteOptions extends LocalRunOptions {
+  root: string;
+  executionName: string;
+  executionDir: string;
+  sagemakerDir: string;
+  log: (line: string) => void;
+  progress: Progress;
+}
+
+async function execute(
+  pipeline: LoadedPipeline,
+  stack: LocalStack,
+  options: ExecuteOptions,
+): Promise<ExecutionSummary> {
+  const { executionName, executionDir, log } = options;
+  const started = new Date();
+  const arn = executionArn(executionName);
+  const context = {
+    Execution: {
+      Id: arn,
+      Name: executionName,
+      RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/PipelineRole`,
+      RedriveCount: 0,
+      RecordedStartTime: started.toISOString(),
+    },
+    StateMachine: {
+      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`,
+      Name: STATE_MACHINE_NAME,
+    },
+  };
+  const input = options.input ?? {};
+  const record: ExecutionRecord = {
+    executionName,
+    executionArn: arn,
+    status: 'RUNNING',
+    input,
+    startTime: started.toISOString(),
+    redriveCount: 0,
+  };
+  const saveRecord = () => writeFileSync(join(executionDir, 'execution.json'), `${JSON.stringify(record, null, 2)}\n`);
+  saveRecord();
+
+  const player = new SageMakerPlayer({
+    s3: stack.s3,
+    workDir: options.sagemakerDir,
+    container: options.container ?? nodeContainer(options.root),
+    progress: options.progress,
+    env: stack.env,
+  });
+  const lambdas = new LambdaHost(pipeline.functions);
+  const mapStore = fileMapRunStore(join(executionDir, 'map-runs'));
+
+  const sdk = (
+    service: string,
+    actions: Record<string, (params: Record<string, unknown>) => unknown>,
+  ): ResourceBinding => ({
+    matches: (resource) =>
+      resource.startsWith(`arn:aws:states:::${service}:`) && (resource.split(':').at(-1) ?? '') in actions,
+    handle: async (params, _name, state) => {
+      const action = String(state.Resource).split(':').at(-1) as string;
+      return (await actions[action]?.((params ?? {}) as Record<string, unknown>)) as Json;
+    },
+  });
+  const redshift = sdk('aws-sdk:redshiftdata', {
+    batchExecuteStatement: (p) => stack.redshift.batchExecuteStatement(p),
+    executeStatement: (p) => stack.redshift.executeStatement(p),
+    describeStatement: (p) => stack.redshift.describeStatement(p),
+    getStatementResult: (p) => stack.redshift.getStatementResult(p),
+  });
+  const sagemaker = sdk('sagemaker', {
+    'createTrainingJob.sync': (p) => player.createTrainingJobSync(p),
+    createModel: (p) => player.createModel(p),
+    'createTransformJob.sync': (p) => player.createTransformJobSync(p),
+  });
+  const sagemakerSdk = sdk('aws-sdk:sagemaker', {
+    describeTrainingJob: (p) => describe(player.registry().trainingJobs, String(p.TrainingJobName), 'training job'),
+    describeTransformJob: (p) => describe(player.registry().transformJobs, String(p.TransformJobName), 'transform job'),
+    describeModel: (p) => describe(player.registry().models, String(p.ModelName), 'model'),
+  });
+
+  const waitOverrides = (definition: Pick<AslDefinition, 'States'>) => ({
+    waitTimeOverrides: Object.fromEntries(stateNames(definition, 'Wait').map((name) => [name, options.waitMs ?? 200])),
+    retryIntervalOverrides: Object.fromEntries(
+      stateNames(definition, 'Retry').map((name) => [name, options.retryMs ?? 100]),
+    ),
+  });
+
+  const distributedMaps = new Map<string, AslState>();
+  const distributedMapBinding: ResourceBinding = {
+    matches: (resource) => resource === DISTRIBUTED_MAP_RESOURCE,
+    handle: async (mapInput, stateName) => {
+      const state = distributedMaps.get(stateName);
+      if (!state) throw new TaskError('States.Runtime', `no Distributed Map named ${stateName}`);
+      const processor = state.ItemProcessor as unknown as AslDefinition;
+      const childMaps = new Map<string, AslState>();
+      const childDefinition = localizeDefinition({ StartAt: processor.StartAt, States: processor.States }, childMaps);
+      for (const [name, child] of childMaps) distributedMaps.set(name, child);
+      const childMachine = new StateMachine(childDefinition as never, { validationOptions: { checkArn: false } });
+      const childOverrides = {
+        taskResourceLocalHandlers: bindTasks(childDefinition, bindings),
+        ...waitOverrides(childDefinition),
+      };
+      return runDistributedMap(mapInput, {
+        stateName,
+        state,
+        s3: stack.s3,
+        context,
+        store: mapStore,
+        progress: options.progress,
+        runChild: async (childInput, childContext) =>
+          (await childMachine.run(childInput as never, {
+            overrides: childOverrides as never,
+            context: childContext as never,
+          }).result) as Json,
+      });
+    },
+  };
+  const bindings: ResourceBinding[] = [
+    lambdas.invokeBinding,
+    lambdas.directBinding,
+    redshift,
+    sagemaker,
+    sagemakerSdk,
+    distributedMapBinding,
+  ];
+
+  const definition = localizeDefinition(pipeline.definition, distributedMaps);
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const overrides = { taskResourceLocalHandlers: bindTasks(definition, bindings), ...waitOverrides(definition) };
+
+  log(`▶ ${executionName}`);
+  const execution = machine.run(input as never, { overrides: overrides as never, context: context as never });
+  const timings = new Map<string, StateTiming>();
+  const entered = new Map<string, number>();
+  let lastOutput: Json | undefined;
+  let failedState: string | undefined;
+  let lastFailure: { state: string; error: string; cause: string } | undefined;
+  const historyPath = join(executionDir, 'history.jsonl');
+  const consume = (async () => {
+    for await (const event of execution.eventLogs) {
+      const e = event as unknown as {
+        type: string;
+        timestamp: number;
+        state?: { name: string; type: string; input: unknown; output?: unknown };
+        Error?: string;
+        Cause?: unknown;
+        input?: unknown;
+        output?: unknown;
+      };
+      const entry: HistoryEvent = { type: e.type, timestamp: e.timestamp };
+      if (e.state)
+        Object.assign(entry, {
+          stateName: e.state.name,
+          stateType: e.state.type,
+          input: e.state.input,
+          output: e.state.output,
+        });
+      if (e.Error !== undefined) Object.assign(entry, { error: e.Error, cause: e.Cause });
+      if (e.type === 'ExecutionStarted') entry.input = e.input;
+      if (e.type === 'ExecutionSucceeded') entry.output = e.output;
+      appendFileSync(historyPath, `${JSON.stringify(entry)}\n`);
+      const name = e.state?.name;
+      if (!name) continue;
+      if (e.type === 'StateEntered') entered.set(name, e.timestamp);
+      const seconds = (e.timestamp - (entered.get(name) ?? e.timestamp)) / 1000;
+      const timing = timings.get(name) ?? { name, status: 'SUCCEEDED' as const, seconds: 0 };
+      if (e.type === 'StateExited') {
+        timing.seconds += seconds;
+        timings.set(name, timing);
+        lastOutput = e.state?.output as Json;
+        if (timing.status === 'SUCCEEDED') log(`  ✓ ${name.padEnd(22)} ${seconds.toFixed(1).padStart(6)}s`);
+      } else if (e.type === 'StateFailed') {
+        lastFailure = { state: name, error: e.Error ?? '', cause: String(e.Cause ?? '') };
+      } else if (e.type === 'StateRetried') {
+        log(`  ↻ ${name.padEnd(22)} retrying after ${lastFailure?.error ?? 'error'}`);
+      } else if (e.type === 'StateCaught') {
+        timing.status = 'FAILED';
+        timings.set(name, timing);
+        // The first caught failure is the run's; later ones happen on the failure path itself.
+        failedState ??= name;
+        log(
+          `  ✗ ${name.padEnd(22)} ${seconds.toFixed(1).padStart(6)}s  ${lastFailure?.error ?? ''}: ${oneLine(lastFailure?.cause ?? '')}`,
+        );
+      }
+    }
+  })();
+
+  let status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED';
+  let error: { Error: string; Cause: string } | undefined;
+  let output: Json | undefined;
+  try {
+    output = (await execution.result) as Json;
+  } catch (thrown) {
+    status = 'FAILED';
+    const cause = ((thrown as Error).cause ?? thrown) as Error;
+    error = { Error: cause.name, Cause: cause.message };
+  }
+  await consume;
+  // An uncaught failure: the failing state is the one whose error ended the execution.
+  if (status === 'FAILED' && !failedState) failedState = lastFailure?.state;
+  if (status === 'FAILED' && failedState && !timings.has(failedState)) {
+    timings.set(failedState, {
+      name: failedState,
+      status: 'FAILED',
+      seconds: (Date.now() - (entered.get(failedState) ?? Date.now())) / 1000,
+    });
+  }
+  const finalState = (output ?? lastOutput ?? {}) as Record<string, Json>;
+  const stopped = new Date();
+  Object.assign(record, {
+    status,
+    stopTime: stopped.toISOString(),
+    ...(failedState && status === 'FAILED' ? { failedState } : {}),
+    ...(error ? { error } : {}),
+    ...(output !== undefined ? { output } : {}),
+    ...(typeof (finalState.run as Record<string, Json> | undefined)?.runId === 'string'
+      ? { runId: (finalState.run as Record<string, string>).runId }
+      : {}),
+  });
+  saveRecord();
+
+  const counts = await warehouseCounts(stack.warehouse);
+  const summary: ExecutionSummary = {
+    executionName,
+    status,
+    ...(status === 'FAILED' && failedState ? { failedState } : {}),
+    ...(error ? { error: `${error.Error}: ${oneLine(error.Cause)}` } : {}),
+    ...counts,
+    recommendationsWritten: recommendationsWritten(finalState),
+    metrics: metricsOf(finalState),
+    durationSeconds: round((stopped.getTime() - started.getTime()) / 1000),
+    states: [...timings.values()].map((t) => ({ ...t, seconds: round(t.seconds) })),
+    ...(record.runId ? { runId: record.runId } : {}),
+  };
+  if (status === 'SUCCEEDED' && record.runId) {
+    const viewer = await sampleViewer(stack, pipeline.names.tableName, record.runId);
+    if (viewer) summary.sampleViewer = viewer;
+  }
+  log(
+    status === 'SUCCEEDED'
+      ? `■ ${executionName} SUCCEEDED in ${summary.durationSeconds}s`
+      : `■ ${executionName} FAILED at ${failedState ?? '?'}: ${summary.error ?? ''}`,
+  );
+  return summary;
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').slice(0, 300);
+
+function describe(
+  registry: Record<string, Record<string, unknown>>,
+  name: string,
+  kind: string,
+): Record<string, unknown> {
+  const found = registry[name];
+  if (!found)
+    throw new TaskError(
+      kind === 'model' ? 'SageMaker.SageMakerException' : 'SageMaker.ResourceNotFoundException',
+      `Requested resource not found: ${kind} ${name}`,
+    );
+  return found;
+}
+
+function fileMapRunStore(dir: string): MapRunStore {
+  return {
+    load: (id) => {
+      const path = join(dir, `${id}.json`);
+      return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as BatchRecord[]) : undefined;
+    },
+    save: (id, records) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify(records));
+    },
+  };
+}
+
+async function warehouseCounts(db: PGlite): Promise<{ viewers: number; shows: number; events: number }> {
+  const { rows } = await db.query<{ viewers: number; shows: number; events: number }>(
+    `SELECT (SELECT COUNT(DISTINCT viewer_id)::int FROM identity_map) AS viewers,
+            (SELECT COUNT(*)::int FROM shows) AS shows,
+            (SELECT COUNT(*)::int FROM viewership_events) AS events`,
+  );
+  return rows[0] ?? { viewers: 0, shows: 0, events: 0 };
+}
+
+function recommendationsWritten(state: Record<string, Json>): number {
+  for (const value of Object.values(state)) {
+    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.written === 'number')
+      return value.written;
+  }
+  return 0;
+}
+
+/** FinalMetricDataList (wherever the state keeps it) → the summary's metric names. */
+function metricsOf(state: Record<string, Json>): ExecutionSummary['metrics'] {
+  const metrics: ExecutionSummary['metrics'] = {};
+  for (const value of Object.values(state)) {
+    const list = value && typeof value === 'object' && !Array.isArray(value) ? value.metrics : undefined;
+    if (!Array.isArray(list)) continue;
+    for (const metric of list as { MetricName?: string; Value?: number }[]) {
+      const name = String(metric.MetricName ?? '');
+      if (typeof metric.Value !== 'number') continue;
+      if (/popularity/i.test(name)) metrics['popularity.ndcg@10'] = metric.Value;
+      else if (/ndcg/i.test(name)) metrics['ndcg@10'] = metric.Value;
+      else if (/recall/i.test(name)) metrics['recall@10'] = metric.Value;
+    }
+  }
+  return metrics;
+}
+
+async function sampleViewer(stack: LocalStack, tableName: string, runId: string): Promise<SampleViewer | undefined> {
+  const { rows } = await stack.warehouse.query<{ viewer_id: string; partners: string }>(
+    `SELECT viewer_id, STRING_AGG(DISTINCT partner, ',') AS partners
+       FROM identity_map GROUP BY viewer_id ORDER BY COUNT(*) DESC, viewer_id LIMIT 1`,
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const item = await DynamoDBDocumentClient.from(stack.dynamo).send(
+    new GetCommand({ TableName: tableName, Key: { viewerId: row.viewer_id, runId } }),
+  );
+  if (!item.Item) return undefined;
+  const list = item.Item as { recommendations?: SampleViewer['recommendations'] };
+  return { viewerId: row.viewer_id, partners: row.partners.split(','), recommendations: list.recommendations ?? [] };
+}

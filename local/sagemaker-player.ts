@@ -1,0 +1,480 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, relative } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import * as tar from 'tar';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl-loader.js';
+import { TaskError } from './errors.js';
+import { type Progress, silentProgress } from './progress.js';
+import { getBytes, getText, listAll, parseS3Uri, putObject } from './s3-io.js';
+
+/**
+ * SageMaker played locally: training and transform jobs run the container's `train` / `serve` entry points as
+ * child processes with `/opt/ml` mapped to a work folder. Jobs are kept in a registry in the data dir, so a
+ * reused name is refused as SageMaker refuses it, and a redrive can see what already ran.
+ */
+
+/** How to start the container for a mode (`train` or `serve`). */
+export type ContainerCommand = (mode: 'train' | 'serve') => { command: string; args: string[] };
+
+export const nodeContainer =
+  (projectRoot: string): ContainerCommand =>
+  (mode) => ({
+    command: process.execPath,
+    args: ['--import', 'tsx', join(projectRoot, 'model/main.ts'), mode],
+  });
+
+export interface SageMakerPlayerOptions {
+  s3: S3Client;
+  /** Work folder root (`<data-dir>/sagemaker`); holds the registry and one folder per job. */
+  workDir: string;
+  container: ContainerCommand;
+  progress?: Progress;
+  /** Extra environment for the container (on top of this process's). */
+  env?: Record<string, string>;
+  /** Records per POST /invocations besides MaxPayloadInMB (finer progress); SageMaker itself only caps bytes. */
+  maxRecordsPerRequest?: number;
+  pingTimeoutMs?: number;
+}
+
+type Described = Record<string, unknown>;
+
+interface Registry {
+  trainingJobs: Record<string, Described>;
+  models: Record<string, Described>;
+  transformJobs: Record<string, Described>;
+}
+
+const arn = (kind: string, name: string) => `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${kind}/${name}`;
+
+function sageMakerError(message: string, code: string): TaskError {
+  // The shape the optimized SageMaker integrations give for an API error.
+  return new TaskError(
+    'SageMaker.AmazonSageMakerException',
+    `${message} (Service: AmazonSageMaker; Status Code: 400; Error Code: ${code}; Request ID: local)`,
+  );
+}
+
+const joinUri = (base: string, path: string) => `${base.replace(/\/+$/, '')}/${path}`;
+
+export class SageMakerPlayer {
+  private readonly registryPath: string;
+  private readonly progress: Progress;
+
+  constructor(private readonly options: SageMakerPlayerOptions) {
+    this.registryPath = join(options.workDir, 'registry.json');
+    this.progress = options.progress ?? silentProgress;
+    mkdirSync(options.workDir, { recursive: true });
+  }
+
+  /** Every job and model the player knows (the local DescribeTrainingJob/ListTrainingJobs). */
+  registry(): Registry {
+    if (!existsSync(this.registryPath)) return { trainingJobs: {}, models: {}, transformJobs: {} };
+    return JSON.parse(readFileSync(this.registryPath, 'utf8')) as Registry;
+  }
+
+  private save(mutate: (registry: Registry) => void): void {
+    const registry = this.registry();
+    mutate(registry);
+    writeFileSync(this.registryPath, `${JSON.stringify(registry, null, 2)}\n`);
+  }
+
+  /** `sagemaker:createTrainingJob.sync`: resolves with DescribeTrainingJob once Completed; throws States.TaskFailed otherwise. */
+  async createTrainingJobSync(params: Described): Promise<Described> {
+    const name = String(params.TrainingJobName ?? '');
+    if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name))
+      throw sageMakerError(`Invalid TrainingJobName "${name}"`, 'ValidationException');
+    if (this.registry().trainingJobs[name]) {
+      throw sageMakerError(
+        `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn('training-job', name)})`,
+        'ResourceInUse',
+      );
+    }
+    const started = new Date();
+    const describe: Described = {
+      ...params,
+      TrainingJobArn: arn('training-job', name),
+      TrainingJobStatus: 'InProgress',
+      SecondaryStatus: 'Starting',
+      CreationTime: started.toISOString(),
+      TrainingStartTime: started.toISOString(),
+    };
+    this.save((r) => {
+      r.trainingJobs[name] = describe;
+    });
+    const work = join(this.options.workDir, 'training', name);
+    rmSync(work, { recursive: true, force: true });
+    try {
+      const algorithm = (params.AlgorithmSpecification ?? {}) as Described;
+      const channels = (params.InputDataConfig ?? []) as Described[];
+      this.progress.update(`training ${name}`, undefined, 'downloading input');
+      for (const channel of channels) {
+        const channelName = String(channel.ChannelName);
+        const source = ((channel.DataSource as Described | undefined)?.S3DataSource ?? {}) as Described;
+        const { bucket, key: prefix } = parseS3Uri(String(source.S3Uri));
+        const target = join(work, 'input/data', channelName);
+        mkdirSync(target, { recursive: true });
+        for (const object of await listAll(this.options.s3, bucket, prefix)) {
+          const path = join(target, relative(prefix.endsWith('/') ? prefix : dirname(prefix), object.Key) || 'data');
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, await getBytes(this.options.s3, bucket, object.Key));
+        }
+      }
+      mkdirSync(join(work, 'input/config'), { recursive: true });
+      mkdirSync(join(work, 'model'), { recursive: true });
+      mkdirSync(join(work, 'output/data'), { recursive: true });
+      writeFileSync(join(work, 'input/config/hyperparameters.json'), JSON.stringify(params.HyperParameters ?? {}));
+      writeFileSync(
+        join(work, 'input/config/inputdataconfig.json'),
+        JSON.stringify(
+          Object.fromEntries(
+            channels.map((c) => [c.ChannelName, { ContentType: c.ContentType ?? 'application/jsonlines' }]),
+          ),
+        ),
+      );
+      writeFileSync(
+        join(work, 'input/config/resourceconfig.json'),
+        JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'] }),
+      );
+      this.save((r) => {
+        Object.assign(r.trainingJobs[name] ?? {}, { SecondaryStatus: 'Training' });
+      });
+
+      const definitions = (algorithm.MetricDefinitions ?? []) as { Name: string; Regex: string }[];
+      const metrics = new Map<string, number>();
+      const { code, logTail } = await this.runContainer(
+        'train',
+        work,
+        (params.Environment ?? {}) as Record<string, string>,
+        (line) => {
+          for (const definition of definitions) {
+            const match = new RegExp(definition.Regex).exec(line);
+            if (match?.[1] !== undefined && Number.isFinite(Number(match[1])))
+              metrics.set(definition.Name, Number(match[1]));
+          }
+          this.progress.update(`training ${name}`, undefined, line.slice(0, 60));
+        },
+      );
+      if (code !== 0) {
+        const failurePath = join(work, 'output/failure');
+        const reason = existsSync(failurePath) ? readFileSync(failurePath, 'utf8').trim() : logTail;
+        throw new Error(`AlgorithmError: ${reason || `train exited with code ${code}`}`);
+      }
+      const files = readdirSync(join(work, 'model'));
+      const archive = join(work, 'output/model.tar.gz');
+      await tar.c({ gzip: true, cwd: join(work, 'model'), file: archive, portable: true }, files);
+      const modelUri = joinUri(
+        String((params.OutputDataConfig as Described | undefined)?.S3OutputPath ?? ''),
+        `${name}/output/model.tar.gz`,
+      );
+      const target = parseS3Uri(modelUri);
+      await putObject(this.options.s3, target.bucket, target.key, readFileSync(archive));
+      const ended = new Date();
+      const completed: Described = {
+        ...describe,
+        TrainingJobStatus: 'Completed',
+        SecondaryStatus: 'Completed',
+        ModelArtifacts: { S3ModelArtifacts: modelUri },
+        FinalMetricDataList: [...metrics].map(([MetricName, Value]) => ({
+          MetricName,
+          Value,
+          Timestamp: ended.toISOString(),
+        })),
+        TrainingEndTime: ended.toISOString(),
+        LastModifiedTime: ended.toISOString(),
+        TrainingTimeInSeconds: Math.max(1, Math.round((ended.getTime() - started.getTime()) / 1000)),
+        BillableTimeInSeconds: Math.max(1, Math.round((ended.getTime() - started.getTime()) / 1000)),
+      };
+      this.save((r) => {
+        r.trainingJobs[name] = completed;
+      });
+      return completed;
+    } catch (error) {
+      if (error instanceof TaskError) throw error;
+      const failed = {
+        ...describe,
+        TrainingJobStatus: 'Failed',
+        SecondaryStatus: 'Failed',
+        FailureReason: (error as Error).message,
+      };
+      this.save((r) => {
+        r.trainingJobs[name] = failed;
+      });
+      // The .sync integration fails the Task with States.TaskFailed and the job description as the Cause.
+      throw new TaskError('States.TaskFailed', JSON.stringify(failed), { cause: error });
+    } finally {
+      this.progress.done();
+    }
+  }
+
+  /** `sagemaker:createModel`: records the model; a reused name is refused. */
+  createModel(params: Described): Described {
+    const name = String(params.ModelName ?? '');
+    if (!name) throw sageMakerError('ModelName is required', 'ValidationException');
+    if (this.registry().models[name]) {
+      throw sageMakerError(`Cannot create already existing model "${arn('model', name)}".`, 'ValidationException');
+    }
+    const model = { ...params, ModelArn: arn('model', name), CreationTime: new Date().toISOString() };
+    this.save((r) => {
+      r.models[name] = model;
+    });
+    return { ModelArn: model.ModelArn };
+  }
+
+  /** `sagemaker:createTransformJob.sync`: runs `serve` and streams every input object through /invocations. */
+  async createTransformJobSync(params: Described): Promise<Described> {
+    const name = String(params.TransformJobName ?? '');
+    if (!name) throw sageMakerError('TransformJobName is required', 'ValidationException');
+    const registry = this.registry();
+    if (registry.transformJobs[name]) {
+      throw sageMakerError(
+        `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn('transform-job', name)})`,
+        'ResourceInUse',
+      );
+    }
+    const model = registry.models[String(params.ModelName)];
+    if (!model)
+      throw sageMakerError(`Could not find model "${arn('model', String(params.ModelName))}".`, 'ValidationException');
+    const started = new Date();
+    const describe: Described = {
+      ...params,
+      TransformJobArn: arn('transform-job', name),
+      TransformJobStatus: 'InProgress',
+      CreationTime: started.toISOString(),
+      TransformStartTime: started.toISOString(),
+    };
+    this.save((r) => {
+      r.transformJobs[name] = describe;
+    });
+    const work = join(this.options.workDir, 'transform', name);
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(join(work, 'model'), { recursive: true });
+    let child: ChildProcess | undefined;
+    try {
+      const container = (model.PrimaryContainer ?? {}) as Described;
+      const modelUri = parseS3Uri(String(container.ModelDataUrl));
+      const archive = join(work, 'model.tar.gz');
+      writeFileSync(archive, await getBytes(this.options.s3, modelUri.bucket, modelUri.key));
+      await tar.x({ file: archive, cwd: join(work, 'model') });
+
+      const input = (params.TransformInput ?? {}) as Described;
+      const output = (params.TransformOutput ?? {}) as Described;
+      const source = ((input.DataSource as Described | undefined)?.S3DataSource ?? {}) as Described;
+      const { bucket, key: prefix } = parseS3Uri(String(source.S3Uri));
+      const objects = (await listAll(this.options.s3, bucket, prefix)).filter((o) => !o.Key.endsWith('/'));
+      const maxPayloadBytes = Number(params.MaxPayloadInMB ?? 6) * 1024 * 1024;
+      const maxRecords = params.BatchStrategy === 'SingleRecord' ? 1 : (this.options.maxRecordsPerRequest ?? 1000);
+      const concurrency = Math.max(1, Number(params.MaxConcurrentTransforms ?? 1));
+      const contentType = String(input.ContentType ?? 'application/jsonlines');
+      const accept = String(output.Accept ?? contentType);
+      const assemble = output.AssembleWith === 'Line' ? '\n' : '';
+
+      const port = await freePort();
+      const env = {
+        ...((container.Environment ?? {}) as Record<string, string>),
+        ...((params.Environment ?? {}) as Record<string, string>),
+        SAGEMAKER_BIND_TO_PORT: String(port),
+        SAGEMAKER_BATCH: 'true',
+        SAGEMAKER_MAX_PAYLOAD_IN_MB: String(params.MaxPayloadInMB ?? 6),
+        SAGEMAKER_BATCH_STRATEGY: String(params.BatchStrategy ?? 'MultiRecord'),
+        SAGEMAKER_MAX_CONCURRENT_TRANSFORMS: String(concurrency),
+      };
+      const served = this.startContainer('serve', work, env);
+      child = served.child;
+      await waitForPing(port, served.exited, this.options.pingTimeoutMs ?? 120_000);
+
+      const texts = await Promise.all(objects.map((o) => getText(this.options.s3, bucket, o.Key)));
+      const batchesPerObject = texts.map((text) =>
+        miniBatches(splitRecords(text, input.SplitType), maxPayloadBytes, maxRecords),
+      );
+      const total = batchesPerObject.reduce((sum, batches) => sum + batches.length, 0);
+      let done = 0;
+      for (const [index, object] of objects.entries()) {
+        const batches = batchesPerObject[index] ?? [];
+        const answers: string[] = new Array(batches.length);
+        let next = 0;
+        const worker = async () => {
+          while (next < batches.length) {
+            const mine = next++;
+            answers[mine] = await invoke(port, batches[mine] ?? [], contentType, accept, assemble);
+            done++;
+            this.progress.update(`transform ${name}`, total ? done / total : 1, `${done}/${total} requests`);
+          }
+        };
+        await Promise.race([
+          Promise.all(Array.from({ length: concurrency }, worker)),
+          served.exited.then(containerDied),
+        ]);
+        const relativeKey =
+          prefix.endsWith('/') || prefix === '' ? object.Key.slice(prefix.length) : object.Key.split('/').at(-1);
+        const outUri = parseS3Uri(joinUri(String(output.S3OutputPath), `${relativeKey}.out`));
+        const body = answers.filter((a) => a.length > 0).join(assemble);
+        await putObject(
+          this.options.s3,
+          outUri.bucket,
+          outUri.key,
+          body && assemble && !body.endsWith(assemble) ? `${body}${assemble}` : body,
+        );
+      }
+      const ended = new Date();
+      const completed = {
+        ...describe,
+        TransformJobStatus: 'Completed',
+        TransformEndTime: ended.toISOString(),
+        LastModifiedTime: ended.toISOString(),
+      };
+      this.save((r) => {
+        r.transformJobs[name] = completed;
+      });
+      return completed;
+    } catch (error) {
+      if (error instanceof TaskError) throw error;
+      const failed = {
+        ...describe,
+        TransformJobStatus: 'Failed',
+        FailureReason: `ClientError: ${(error as Error).message}`,
+      };
+      this.save((r) => {
+        r.transformJobs[name] = failed;
+      });
+      throw new TaskError('States.TaskFailed', JSON.stringify(failed), { cause: error });
+    } finally {
+      child?.kill('SIGTERM');
+      this.progress.done();
+    }
+  }
+
+  private childEnv(work: string, env: Record<string, string>): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.options.env, ...env, SM_OPT_ML_ROOT: work };
+  }
+
+  private startContainer(mode: 'serve', work: string, env: Record<string, string>) {
+    const { command, args } = this.options.container(mode);
+    const child = spawn(command, args, { env: this.childEnv(work, env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const logs: string[] = [];
+    const keep = (chunk: Buffer) => {
+      logs.push(chunk.toString());
+      if (logs.length > 50) logs.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = new Promise<string>((resolve) => {
+      child.on('exit', (code) => resolve(`serve exited with code ${code}: ${logs.join('').slice(-500)}`));
+      child.on('error', (error) => resolve(`serve could not start: ${error.message}`));
+    });
+    return { child, exited };
+  }
+
+  private runContainer(
+    mode: 'train',
+    work: string,
+    env: Record<string, string>,
+    onLine: (line: string) => void,
+  ): Promise<{ code: number; logTail: string }> {
+    const { command, args } = this.options.container(mode);
+    const child = spawn(command, args, { env: this.childEnv(work, env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const log: string[] = [];
+    const lines = (chunk: Buffer, buffer: { rest: string }) => {
+      const text = buffer.rest + chunk.toString();
+      const parts = text.split('\n');
+      buffer.rest = parts.pop() ?? '';
+      for (const line of parts) {
+        log.push(line);
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        onLine(line);
+      }
+    };
+    const out = { rest: '' };
+    const err = { rest: '' };
+    child.stdout?.on('data', (chunk: Buffer) => lines(chunk, out));
+    child.stderr?.on('data', (chunk: Buffer) => lines(chunk, err));
+    return new Promise((resolve) => {
+      child.on('error', (error) => resolve({ code: -1, logTail: error.message }));
+      child.on('close', (code) => {
+        for (const rest of [out.rest, err.rest]) if (rest) lines(Buffer.from('\n'), { rest });
+        writeFileSync(join(work, 'output/logs.txt'), `${log.join('\n')}\n`);
+        resolve({ code: code ?? -1, logTail: tail.slice(-5).join(' | ') });
+      });
+    });
+  }
+}
+
+function containerDied(message: string): never {
+  throw new Error(message);
+}
+
+function splitRecords(text: string, splitType: unknown): string[] {
+  if (splitType !== 'Line') return text.length ? [text] : [];
+  return text.split('\n').filter((line) => line.trim().length > 0);
+}
+
+/** MultiRecord batching: as many records as fit the payload limit (and the local record cap). */
+export function miniBatches(records: readonly string[], maxPayloadBytes: number, maxRecords: number): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = Buffer.byteLength(record) + 1;
+    if (current.length > 0 && (bytes + size > maxPayloadBytes || current.length >= maxRecords)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+async function invoke(
+  port: number,
+  records: string[],
+  contentType: string,
+  accept: string,
+  assemble: string,
+): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, accept },
+    body: records.join(assemble || '\n'),
+  });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`/invocations answered ${response.status}: ${body.slice(0, 300)}`);
+  return body.replace(/\n+$/, '');
+}
+
+async function waitForPing(port: number, exited: Promise<string>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let dead: string | undefined;
+  void exited.then((message) => {
+    dead = message;
+  });
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(dead);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/ping`);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`serve did not answer GET /ping within ${timeoutMs} ms`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

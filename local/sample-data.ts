@@ -1,0 +1,263 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * A realistic, seeded viewership sample: viewers with accounts on 1–3 partners joined by the identity map,
+ * shows with genres and brands carried by some partners, long-tailed (Zipf) popularity, taste clusters a
+ * model can learn (each cluster prefers two genres and a brand), and weeks of events with watch seconds.
+ */
+
+export const PARTNERS = ['hulu', 'youtube', 'appletv', 'own'] as const;
+export type Partner = (typeof PARTNERS)[number];
+
+const GENRES = ['drama', 'comedy', 'crime', 'documentary', 'reality', 'sci-fi', 'kids', 'sports', 'romance', 'anime'];
+const BRANDS = ['Northlight', 'Bluebird', 'Harbor Street', 'Summit', 'Velvet Lane', 'Orbit'];
+const TITLE_A = [
+  'Silent',
+  'Golden',
+  'Broken',
+  'Hidden',
+  'Last',
+  'Wild',
+  'Northern',
+  'Midnight',
+  'Crimson',
+  'Lucky',
+  'Paper',
+  'Electric',
+];
+const TITLE_B = [
+  'Harbor',
+  'Kingdom',
+  'Files',
+  'Kitchen',
+  'Frontier',
+  'Society',
+  'Garden',
+  'Signal',
+  'Island',
+  'Academy',
+  'Road',
+  'Hearts',
+];
+// How often each partner carries a show, and how often a viewer has an account there.
+const CARRY_RATE: Record<Partner, number> = { hulu: 0.45, youtube: 0.35, appletv: 0.3, own: 0.6 };
+const ACCOUNT_RATE: Record<Partner, number> = { hulu: 0.45, youtube: 0.55, appletv: 0.3, own: 0.5 };
+
+export interface SampleOptions {
+  viewers: number;
+  shows: number;
+  days: number;
+  seed: number;
+  /** Average events per viewer over the whole window. */
+  eventsPerViewer?: number;
+  /** End of the event window (exclusive); defaults to the start of today (UTC) so runs see recent data. */
+  endDate?: Date;
+}
+
+export interface Show {
+  showId: string;
+  title: string;
+  genre: string;
+  brand: string;
+}
+export interface Account {
+  partner: Partner;
+  partnerUserId: string;
+  viewerId: string;
+}
+export interface ViewEvent {
+  partner: Partner;
+  partnerUserId: string;
+  showId: string;
+  startedAt: string;
+  watchSeconds: number;
+}
+
+export interface SampleData {
+  shows: Show[];
+  availability: { showId: string; partner: Partner }[];
+  accounts: Account[];
+  events: ViewEvent[];
+  /** viewerId → taste cluster (the planted structure; tests and benchmarks may read it). */
+  clusters: Map<string, number>;
+}
+
+/** mulberry32: small, fast, seeded. */
+export function makeRng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(rng: () => number, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)] as T;
+}
+
+/** Draws an index from cumulative weights. */
+function draw(rng: () => number, cumulative: Float64Array): number {
+  const total = cumulative[cumulative.length - 1] ?? 0;
+  const target = rng() * total;
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((cumulative[mid] ?? 0) < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function cumulate(weights: readonly number[]): Float64Array {
+  const out = new Float64Array(weights.length);
+  let sum = 0;
+  weights.forEach((w, i) => {
+    sum += w;
+    out[i] = sum;
+  });
+  return out;
+}
+
+const startOfTodayUtc = () => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+};
+
+/** Generates the sample; the same options always give the same data. */
+export function generateSample(options: SampleOptions): SampleData {
+  const rng = makeRng(options.seed);
+  const end = options.endDate ?? startOfTodayUtc();
+  const windowMs = options.days * 86_400_000;
+  const clusterCount = Math.max(2, Math.min(12, Math.round(Math.sqrt(options.shows) / 2)));
+
+  const shows: Show[] = [];
+  const availability: { showId: string; partner: Partner }[] = [];
+  const carriers: Partner[][] = [];
+  for (let i = 0; i < options.shows; i++) {
+    const showId = `s${String(i + 1).padStart(4, '0')}`;
+    const title = `${pick(rng, TITLE_A)} ${pick(rng, TITLE_B)}${i >= TITLE_A.length * TITLE_B.length ? ` ${Math.floor(i / 50) + 1}` : ''}`;
+    shows.push({ showId, title, genre: pick(rng, GENRES), brand: pick(rng, BRANDS) });
+    const carried = PARTNERS.filter((p) => rng() < CARRY_RATE[p]);
+    if (carried.length === 0) carried.push(pick(rng, PARTNERS));
+    carriers.push(carried);
+    for (const partner of carried) availability.push({ showId, partner });
+  }
+
+  // Long tail: Zipf popularity over a shuffled order, so show ids carry no popularity signal.
+  const popularity = shows.map(() => 0);
+  const order = shows.map((_, i) => i).sort(() => rng() - 0.5);
+  order.forEach((showIndex, rank) => {
+    popularity[showIndex] = 1 / (rank + 1) ** 0.9;
+  });
+
+  // Each cluster prefers two genres and one brand; its weights multiply popularity.
+  const clusterWeights: Float64Array[] = [];
+  for (let c = 0; c < clusterCount; c++) {
+    const genres = new Set([GENRES[(c * 2) % GENRES.length], GENRES[(c * 2 + 3) % GENRES.length]]);
+    const brand = BRANDS[c % BRANDS.length];
+    clusterWeights.push(
+      cumulate(
+        shows.map(
+          (show, i) => (popularity[i] ?? 0) * (genres.has(show.genre) ? 12 : 0.4) * (show.brand === brand ? 2 : 1),
+        ),
+      ),
+    );
+  }
+
+  const accounts: Account[] = [];
+  const events: ViewEvent[] = [];
+  const clusters = new Map<string, number>();
+  const perViewer = options.eventsPerViewer ?? 12;
+  for (let v = 0; v < options.viewers; v++) {
+    const viewerId = `v${String(v + 1).padStart(6, '0')}`;
+    const cluster = Math.floor(rng() * clusterCount);
+    clusters.set(viewerId, cluster);
+    let mine = PARTNERS.filter((p) => rng() < ACCOUNT_RATE[p]).slice(0, 3);
+    if (mine.length === 0) mine = [pick(rng, PARTNERS)];
+    const userIds = new Map<Partner, string>();
+    for (const partner of mine) {
+      const partnerUserId = `${partner.slice(0, 2)}-${Math.floor(rng() * 1e9).toString(36)}${v.toString(36)}`;
+      userIds.set(partner, partnerUserId);
+      accounts.push({ partner, partnerUserId, viewerId });
+    }
+    // Heavy and light viewers: a log-normal-ish count around the mean.
+    const count = Math.max(1, Math.round(perViewer * Math.exp((rng() + rng() + rng() - 1.5) * 1.2) * 0.8));
+    const weights = clusterWeights[cluster] as Float64Array;
+    for (let e = 0; e < count; e++) {
+      // 80 % taste, 20 % anything popular: enough signal to learn, enough noise to need a model.
+      const showIndex = rng() < 0.8 ? draw(rng, weights) : (order[Math.floor(rng() ** 3 * order.length)] ?? 0);
+      const available = (carriers[showIndex] ?? []).filter((p) => userIds.has(p));
+      if (available.length === 0) continue;
+      const partner = pick(rng, available);
+      const startedAt = new Date(end.getTime() - 1 - Math.floor(rng() * windowMs));
+      startedAt.setUTCMilliseconds(0);
+      const episodeSeconds = 1200 + Math.floor(rng() * 2400);
+      events.push({
+        partner,
+        partnerUserId: userIds.get(partner) as string,
+        showId: (shows[showIndex] as Show).showId,
+        startedAt: startedAt.toISOString().replace('T', ' ').replace('.000Z', ''),
+        watchSeconds: Math.max(30, Math.round(episodeSeconds * (0.3 + 0.7 * rng()))),
+      });
+    }
+  }
+  return { shows, availability, accounts, events, clusters };
+}
+
+const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+async function insertRows(db: PGlite, table: string, columns: string, rows: string[], chunk = 2000): Promise<void> {
+  for (let i = 0; i < rows.length; i += chunk) {
+    await db.exec(`INSERT INTO ${table} (${columns}) VALUES ${rows.slice(i, i + chunk).join(',')}`);
+  }
+}
+
+/** Writes the sample into the warehouse tables (created beforehand from sql/schema.sql). */
+export async function loadSample(db: PGlite, data: SampleData, onProgress?: (fraction: number) => void): Promise<void> {
+  await db.exec('BEGIN');
+  try {
+    await insertRows(
+      db,
+      'shows',
+      'show_id, title, genre, brand',
+      data.shows.map((s) => `(${quote(s.showId)},${quote(s.title)},${quote(s.genre)},${quote(s.brand)})`),
+    );
+    await insertRows(
+      db,
+      'show_availability',
+      'show_id, partner',
+      data.availability.map((a) => `(${quote(a.showId)},${quote(a.partner)})`),
+    );
+    await insertRows(
+      db,
+      'identity_map',
+      'partner, partner_user_id, viewer_id',
+      data.accounts.map((a) => `(${quote(a.partner)},${quote(a.partnerUserId)},${quote(a.viewerId)})`),
+    );
+    const chunk = 5000;
+    for (let i = 0; i < data.events.length; i += chunk) {
+      const rows = data.events
+        .slice(i, i + chunk)
+        .map(
+          (e) =>
+            `(${quote(e.partner)},${quote(e.partnerUserId)},${quote(e.showId)},${quote(e.startedAt)},${e.watchSeconds})`,
+        );
+      await insertRows(
+        db,
+        'viewership_events',
+        'partner, partner_user_id, show_id, started_at, watch_seconds',
+        rows,
+        chunk,
+      );
+      onProgress?.(Math.min(1, (i + chunk) / data.events.length));
+    }
+    await db.exec('COMMIT');
+  } catch (error) {
+    await db.exec('ROLLBACK');
+    throw error;
+  }
+}
