@@ -6,6 +6,7 @@ const main = defineCommand({
   meta: { name: 'recs', description: 'Show-recommendation pipeline: run it locally, serve it, evaluate the model.' },
   subCommands: {
     bench: () => import('./commands/bench.js').then((m) => m.default),
+    report: () => import('./commands/report.js').then((m) => m.default),
     serve: () => import('./commands/serve.js').then((m) => m.default),
     token: () => import('./commands/token.js').then((m) => m.default),
     run: () => import('./commands/run.js').then((m) => m.default),
