@@ -1,0 +1,81 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { RUN_ID_PATTERN, runRecordKey } from '../_shared/dynamo-table.js';
+import { RecsError } from '../_shared/errors.js';
+
+/**
+ * RecordFailure: marks the run record FAILED with the caught error. It never touches `#live` or any
+ * viewer list, so the lists of the last good run keep being served. A Catch can fire before PrepareRun
+ * produced `$.run`; then the record is keyed by the execution name instead of a run id.
+ */
+
+export const RecordFailureEvent = z.object({
+  executionName: z.string().min(1),
+  state: z
+    .looseObject({
+      run: z.looseObject({ runId: z.string().regex(RUN_ID_PATTERN) }).optional(),
+      error: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+    })
+    .default({}),
+});
+export type RecordFailureEvent = z.infer<typeof RecordFailureEvent>;
+
+export interface RecordFailureDeps {
+  dynamo: Pick<DynamoDBDocumentClient, 'send'>;
+  tableName: string;
+  now: () => number;
+}
+
+// A Cause can be a whole stack trace or SageMaker's FailureReason; the record keeps the useful head.
+const MAX_CAUSE_CHARS = 4_000;
+
+/** The record's sort key: the run id, or `unprepared-<execution name>` when PrepareRun never ran. */
+export const failureRunId = (event: RecordFailureEvent): string =>
+  event.state.run?.runId ?? `unprepared-${event.executionName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}`;
+
+/** Writes `status: FAILED` and the error; a run already PUBLISHED keeps its status and gets `lastError`. */
+export async function recordFailure(
+  event: RecordFailureEvent,
+  deps: RecordFailureDeps,
+): Promise<{ recorded: boolean }> {
+  const runId = failureRunId(event);
+  const error = {
+    Error: event.state.error?.Error ?? 'Unknown',
+    Cause: (event.state.error?.Cause ?? '').slice(0, MAX_CAUSE_CHARS),
+  };
+  const values = { ':error': error, ':at': new Date(deps.now()).toISOString(), ':execution': event.executionName };
+  try {
+    await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: runRecordKey(runId),
+        UpdateExpression:
+          'SET #status = :failed, published = :false, #error = :error, failedAt = :at, executionName = :execution, updatedAt = :at',
+        // Publish is the last step that can fail the run; if it moved the pointer before failing, the
+        // run *is* live, and calling it FAILED would send operators after the wrong thing.
+        ConditionExpression: 'attribute_not_exists(#status) OR #status <> :published',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+        ExpressionAttributeValues: { ...values, ':failed': 'FAILED', ':false': false, ':published': 'PUBLISHED' },
+      }),
+    );
+  } catch (caught) {
+    if (
+      !(
+        caught instanceof ConditionalCheckFailedException ||
+        (caught as Error).name === 'ConditionalCheckFailedException'
+      )
+    ) {
+      throw new RecsError(`cannot record the failure of ${runId}: ${(caught as Error).message}`, { cause: caught });
+    }
+    await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: runRecordKey(runId),
+        UpdateExpression: 'SET lastError = :error, lastErrorAt = :at, executionName = :execution',
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+  return { recorded: true };
+}
