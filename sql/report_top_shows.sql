@@ -1,7 +1,7 @@
 -- Top-performing shows report (issue #8): one result set in three sections, told apart by `section`.
 --   'top_show'   per brand x partner x ISO week (Monday start), the top shows by unique viewers, with watch hours,
 --                repeat rate and week-over-week change of unique viewers. partner = 'all' ranks across every partner.
---                Repeat rate = share of the week's viewers who watched the show more than once that week (`shows`
+--                Repeat rate = share of the viewers of the week who watched the show more than once that week (`shows`
 --                has no runtime, so a completion rate cannot be computed).
 --   'brand_week' per brand x week: unique viewers and watch hours across all partners (the trend lines).
 --   'rec_hit'    per show recommended in the exposure run: the viewers it was recommended to, and how many of them

@@ -5,7 +5,7 @@ describe('generated asset modules', () => {
   it.each(assetModules().map((m) => [m.file, m] as const))(
     '%s holds its source (else run generate-assets.ts)',
     async (file, m) => {
-      const module = (await import(`./${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>;
+      const module = (await import(`./${file.replace('.generated.ts', '')}.generated.js`)) as Record<string, unknown>;
 
       expect(
         module[m.exportName] === m.value,

@@ -32,7 +32,7 @@ const RunEvent = z.object({
   run: z.object({
     runId: z.string().regex(RUN_ID),
     bucket: z.string().min(1),
-    asOf: z.iso.datetime({ offset: true }),
+    asOf: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'asOf must be an ISO date or timestamp'),
     prefixes: z.object({ report: z.string().regex(/^runs\/.+\/$/) }),
   }),
 });
