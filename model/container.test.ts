@@ -43,7 +43,7 @@ describe('container contract', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'recs-opt-ml-'));
-    const x = makeInteractions({ viewers: 40, shows: 12, groups: 3, perViewer: 6, seed: 1 });
+    const x = makeInteractions({ viewers: 40, shows: 24, groups: 3, perViewer: 6, seed: 1 });
     await writeChannels(root, x, { hyperparameters: { model: 'ease', k: '5', seed: '3' } });
     trained = await finish(run(['train'], { SM_OPT_ML_ROOT: root }));
     port = await freePort();
@@ -68,6 +68,7 @@ describe('container contract', () => {
     expect(trained.stdout).toMatch(/^validation:ndcg@10=([0-9.eE+-]+)$/m);
     expect(trained.stdout).toMatch(/^validation:recall@10=([0-9.eE+-]+)$/m);
     expect(trained.stdout).toMatch(/^validation:popularity_ndcg@10=([0-9.eE+-]+)$/m);
+    expect(Number(/validation:ndcg@10=([0-9.eE+-]+)/.exec(trained.stdout)?.[1])).toBeGreaterThan(0);
     expect(existsSync(join(root, 'model', 'model.json'))).toBe(true);
   });
 

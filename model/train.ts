@@ -70,6 +70,9 @@ export async function train(paths: OptMlPaths, log: (line: string) => void): Pro
   await popularity.fit(trainPart, createRng(hp.seed));
   const quality = evaluateRanking(candidate, trainPart, test, hp.k, popularity);
   const baseline = evaluateRanking(popularity, trainPart, test, hp.k);
+  if (quality.users === 0) {
+    log(JSON.stringify({ level: 'WARN', message: `no viewer has ${MIN_ITEMS_FOR_VALIDATION}+ shows: metrics are 0` }));
+  }
   info('validation done', { model: name, validationViewers: quality.users, seconds: seconds(started) });
   // MetricDefinitions regexes (docs/contracts.md) read these three lines; keep them bare.
   log(`validation:ndcg@10=${quality.ndcg.toFixed(6)}`);

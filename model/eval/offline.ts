@@ -15,6 +15,8 @@ export interface OfflineReport {
   readonly 'ndcg@10': number;
   readonly popularity: { readonly 'recall@10': number; readonly 'ndcg@10': number };
   readonly trainSeconds: number;
+  /** CPU seconds of the fit (user + system, all threads): the cost without other processes' contention. */
+  readonly trainCpuSeconds: number;
   readonly peakRssMb: number;
   readonly users: number;
   readonly items: number;
@@ -70,8 +72,10 @@ export async function evaluateOffline(data: OfflineData, hp: Hyperparameters): P
   const name = resolveModelName(hp.model, data.train.cols, hp.ease_max_items);
   const model = createModel(name, hp);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await model.fit(data.train, createRng(hp.seed));
   const trainSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const popularity = new PopularityRecommender();
   await popularity.fit(data.train, createRng(hp.seed));
   const quality = evaluateRanking(model, data.train, data.test, hp.k, popularity);
@@ -82,6 +86,7 @@ export async function evaluateOffline(data: OfflineData, hp: Hyperparameters): P
     'ndcg@10': round(quality.ndcg),
     popularity: { 'recall@10': round(baseline.recall), 'ndcg@10': round(baseline.ndcg) },
     trainSeconds: round(trainSeconds, 3),
+    trainCpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     users: quality.users,
     items: data.train.cols,
