@@ -20,6 +20,7 @@ export default defineCommand({
   args: {
     port: { type: 'string', description: 'port on 127.0.0.1 (0 picks a free one)', default: '3000' },
     'data-dir': { type: 'string', description: 'where `recs run` left its state', default: '.recs' },
+    quiet: { type: 'boolean', description: 'no access log line per request on stderr' },
   },
   async run({ args }) {
     const port = Number(args.port);
@@ -51,8 +52,12 @@ export default defineCommand({
       const api = new LocalHttpApi({
         authorizer: jwt.localAuthorizerSettings(key),
         routes: await defaultLocalRoutes(),
-        onRequest: ({ method, path, statusCode, durationMs }) =>
-          process.stderr.write(`${method} ${path} ${statusCode} ${durationMs.toFixed(1)}ms\n`),
+        ...(args.quiet
+          ? {}
+          : {
+              onRequest: ({ method, path, statusCode, durationMs }) =>
+                process.stderr.write(`${method} ${path} ${statusCode} ${durationMs.toFixed(1)}ms\n`),
+            }),
       });
       const url = await api.listen(port).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use; pick another with --port`);

@@ -1,9 +1,10 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { startDynamo } from '../../local/standins/dynamodb.js';
 import type { RunningStandIn } from '../../local/standins/s3.js';
+import { ensureRecommendationsTable } from '../../local/tables.js';
 
 /** Shared set-up for the offers tests: a real dynalite, the contract's table, and API Gateway v2 events. */
 
@@ -43,23 +44,9 @@ export async function startOffersTable(): Promise<OffersTable> {
   };
 }
 
-/** Creates a table with the contract's key schema (viewerId HASH, runId RANGE). */
-export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [
-        { AttributeName: 'viewerId', AttributeType: 'S' },
-        { AttributeName: 'runId', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'viewerId', KeyType: 'HASH' },
-        { AttributeName: 'runId', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-}
+/** Creates a table with the contract's key schema (viewerId HASH, runId RANGE), as the local runtime does. */
+export const createTable = (client: DynamoDBClient, tableName: string): Promise<void> =>
+  ensureRecommendationsTable(client, tableName);
 
 const SHOWS = [
   { showId: 'show-1', title: 'Harbor Lights', genre: 'drama', brand: 'ABC' },
