@@ -536,7 +536,7 @@ async function execute(
     executionName,
     status,
     ...(status === 'FAILED' && failedState ? { failedState } : {}),
-    ...(error ? { error: `${error.Error}: ${oneLine(error.Cause)}` } : {}),
+    ...(error ? { error: `${error.Error}: ${oneLine(failureReason(error.Cause))}` } : {}),
     ...counts,
     recommendationsWritten: recommendationsWritten(finalState),
     metrics: metricsOf(finalState),
@@ -554,6 +554,18 @@ async function execute(
       : `■ ${executionName} FAILED at ${failedState ?? '?'}: ${summary.error ?? ''}`,
   );
   return summary;
+}
+
+/** A .sync job failure's Cause is the whole job description; its FailureReason is what a person needs. */
+function failureReason(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { FailureReason?: unknown; errorMessage?: unknown };
+    if (typeof parsed.FailureReason === 'string') return parsed.FailureReason;
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the cause is the message
+  }
+  return cause;
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;

@@ -12,5 +12,13 @@ export async function startS3(directory: string): Promise<RunningStandIn> {
   mkdirSync(directory, { recursive: true });
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory });
   const { port } = (await server.run()) as { port: number };
-  return { endpoint: `http://127.0.0.1:${port}`, stop: async () => void (await server.close()) };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    // In-process SDK clients keep sockets alive; closing them too lets the process exit right away.
+    stop: async () => {
+      const closing = server.close();
+      server.httpServer?.closeAllConnections();
+      await closing;
+    },
+  };
 }
