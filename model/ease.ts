@@ -1,5 +1,6 @@
 import { type Csr, nnz } from './linalg/csr.js';
-import { gram, invertSpdInPlace } from './linalg/dense.js';
+import { gram } from './linalg/dense.js';
+import { invertSpdParallel, sharedFloat64 } from './linalg/parallel-inverse.js';
 import { type ModelState, type Ranked, type Recommender, topK } from './recommender.js';
 import type { Rng } from './rng.js';
 
@@ -8,6 +9,8 @@ export interface EaseOptions {
   readonly lambda: number;
   /** Dropout-emphasis term p/(1−p) added per item as p/(1−p)·G_jj (EDLAE, Steck 2020); 0 = plain EASE. */
   readonly dropout: number;
+  /** Threads for the inverse (worker threads over shared memory); results are bit-identical for any count. */
+  readonly threads?: number;
 }
 
 /**
@@ -33,13 +36,13 @@ export class EaseRecommender implements Recommender {
 
   async fit(interactions: Csr, _rng: Rng): Promise<void> {
     const n = interactions.cols;
-    const g = gram(interactions);
+    const g = gram(interactions, 0, interactions.rows, sharedFloat64(n * n));
     let meanDiag = 0;
     for (let j = 0; j < n; j++) meanDiag += g[j * n + j];
     meanDiag = n > 0 && nnz(interactions) > 0 ? meanDiag / n : 1;
     const lambda = this.options.lambda * meanDiag;
     for (let j = 0; j < n; j++) g[j * n + j] += lambda + this.options.dropout * g[j * n + j] + 1e-9;
-    invertSpdInPlace(g, n);
+    await invertSpdParallel(g, n, this.options.threads ?? 1);
     const b = new Float32Array(n * n);
     for (let i = 0; i < n; i++) {
       const ri = i * n;

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { optMlPaths } from './paths.js';
 import { loadServeConfig, serve } from './serve.js';
 import { train } from './train.js';
@@ -8,7 +9,9 @@ import { train } from './train.js';
 const command = process.argv[2];
 const paths = optMlPaths();
 
-if (command === 'train') {
+if (!isMainThread) {
+  // A worker thread started from the bundle (linalg/parallel-inverse.ts): its module already picked up the job.
+} else if (command === 'train') {
   try {
     await train(paths, (line) => process.stdout.write(`${line}\n`));
   } catch (error) {

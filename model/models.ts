@@ -1,9 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { EaseRecommender } from './ease.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { IalsRecommender } from './ials.js';
 import type { Csr } from './linalg/csr.js';
 import { PopularityRecommender } from './popularity.js';
 import type { ModelName, ModelState, Recommender } from './recommender.js';
+
+/** Both cores of the 2-core training instance; more threads stop paying once the inverse is memory-bound. */
+const defaultThreads = (): number => Math.min(2, availableParallelism());
 
 /** The `model=auto` rule: EASE while its O(shows³) inverse and 12·shows² bytes stay affordable, iALS beyond. */
 export function resolveModelName(requested: Hyperparameters['model'], items: number, easeMaxItems: number): ModelName {
@@ -15,7 +19,11 @@ export function resolveModelName(requested: Hyperparameters['model'], items: num
 export function createModel(name: ModelName, hp: Hyperparameters): Recommender {
   switch (name) {
     case 'ease':
-      return new EaseRecommender({ lambda: hp.ease_lambda, dropout: hp.ease_dropout });
+      return new EaseRecommender({
+        lambda: hp.ease_lambda,
+        dropout: hp.ease_dropout,
+        threads: hp.threads ?? defaultThreads(),
+      });
     case 'ials':
       return new IalsRecommender({
         factors: hp.ials_factors,
@@ -23,7 +31,7 @@ export function createModel(name: ModelName, hp: Hyperparameters): Recommender {
         regularization: hp.ials_regularization,
         alpha: hp.ials_alpha,
         cgSteps: hp.ials_cg_steps,
-        threads: hp.threads ?? 1,
+        threads: hp.threads ?? defaultThreads(),
       });
     case 'popularity':
       return new PopularityRecommender();

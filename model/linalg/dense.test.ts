@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csrFromTriples, transpose } from './csr.js';
 import { gram, invertSpdInPlace } from './dense.js';
+import { invertSpdParallel, sharedFloat64 } from './parallel-inverse.js';
 
 describe('invertSpdInPlace', () => {
   it('inverts a 2×2 matrix to the hand-computed inverse', () => {
@@ -56,5 +57,20 @@ describe('sparse helpers', () => {
       Float32Array.from([1, 2, 3]),
     );
     expect([...gram(x)]).toEqual([1, 2, 2, 13]);
+  });
+});
+
+describe('invertSpdParallel', () => {
+  it('gives bit-identical results on two threads and on one', async () => {
+    // Prepare: large enough (n ≥ 256) to take the worker path.
+    const n = 300;
+    const shared = sharedFloat64(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) shared[i * n + j] = i === j ? n : 1 / (1 + ((i + j) % 17));
+    const serial = new Float64Array(shared);
+    // Act
+    await invertSpdParallel(shared, n, 2);
+    invertSpdInPlace(serial, n);
+    // Assess
+    expect(shared.every((v, i) => v === serial[i])).toBe(true);
   });
 });

@@ -1,0 +1,94 @@
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { invertSpdInPlace, sharedBarrier } from './dense.js';
+
+interface InverseJob {
+  readonly kind: 'spd-inverse';
+  readonly matrix: SharedArrayBuffer;
+  readonly ctl: SharedArrayBuffer;
+  readonly diag: SharedArrayBuffer;
+  readonly n: number;
+  readonly thread: number;
+  readonly threads: number;
+}
+
+/** A Float64Array on shared memory, so worker threads can work on it in place. */
+export const sharedFloat64 = (length: number): Float64Array<ArrayBufferLike> =>
+  new Float64Array(new SharedArrayBuffer(length * 8));
+
+/**
+ * The worker runs this module's own file. From TypeScript sources (tsx in development and tests) the worker does
+ * not inherit tsx's loader on Node 20, so it registers tsx first; the esbuild bundle is plain JS.
+ */
+function spawnWorker(job: InverseJob): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData: job });
+  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(self)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: job });
+}
+
+function runJob(job: InverseJob): void {
+  invertSpdInPlace(
+    new Float64Array(job.matrix),
+    job.n,
+    job.thread,
+    job.threads,
+    sharedBarrier(new Int32Array(job.ctl), job.threads),
+    new Float64Array(job.diag),
+  );
+}
+
+/**
+ * invertSpdInPlace on `threads` threads: the caller's thread is thread 0 and threads − 1 workers join it on the same
+ * shared matrix (the worker is this very module, or the bundle it was built into). Workers must report ready before
+ * the kernel starts, so a worker that cannot start makes this fall back to one thread instead of hanging a barrier.
+ */
+export async function invertSpdParallel(a: Float64Array<ArrayBufferLike>, n: number, threads: number): Promise<void> {
+  if (threads <= 1 || !(a.buffer instanceof SharedArrayBuffer) || n < 256) {
+    invertSpdInPlace(a, n);
+    return;
+  }
+  const ctl = new SharedArrayBuffer(8);
+  const diag = new SharedArrayBuffer(n * 8);
+  const workers: Worker[] = [];
+  const finished: Promise<void>[] = [];
+  try {
+    const ready: Promise<void>[] = [];
+    for (let thread = 1; thread < threads; thread++) {
+      const job: InverseJob = { kind: 'spd-inverse', matrix: a.buffer, ctl, diag, n, thread, threads };
+      const worker = spawnWorker(job);
+      workers.push(worker);
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(String(m)))));
+          worker.once('error', reject);
+        }),
+      );
+      finished.push(
+        new Promise((resolve, reject) => {
+          worker.on('message', (m) => m === 'done' && resolve());
+          worker.on('error', reject);
+          worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`inverse worker exited ${code}`))));
+        }),
+      );
+      // A worker that fails before 'ready' is handled through `ready`; keep `finished` from rejecting unobserved.
+      finished.at(-1)?.catch(() => {});
+    }
+    await Promise.all(ready);
+  } catch {
+    await Promise.all(workers.map((w) => w.terminate()));
+    invertSpdInPlace(a, n);
+    return;
+  }
+  try {
+    invertSpdInPlace(a, n, 0, threads, sharedBarrier(new Int32Array(ctl), threads), new Float64Array(diag));
+    await Promise.all(finished);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+if (!isMainThread && (workerData as InverseJob | undefined)?.kind === 'spd-inverse') {
+  parentPort?.postMessage('ready');
+  runJob(workerData as InverseJob);
+  parentPort?.postMessage('done');
+}
