@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -223,18 +223,22 @@ async function bundleHandler(outDir: string): Promise<{ file: string; bytes: num
   return { file, bytes: (await stat(file)).size };
 }
 
+interface ColdStart {
+  coldStartMs: number;
+  importMs: number;
+  processMs: number;
+}
+
 /** A fresh node process: import the bundle, serve one request; returns ms from before import to the response. */
-async function coldStart(
-  bundleFile: string,
-  env: Record<string, string>,
-): Promise<{ coldStartMs: number; processMs: number }> {
+async function coldStart(bundleFile: string, env: Record<string, string>): Promise<ColdStart> {
   const script = `
     const startedAt = performance.now();
     const { handler } = await import(${JSON.stringify(pathToFileURL(bundleFile).href)});
+    const importedAt = performance.now();
     const response = await handler(JSON.parse(process.env.BENCH_EVENT));
     const endedAt = performance.now();
     if (response.statusCode !== 200 || !response.body.includes('"personalized"')) throw new Error('cold request failed: ' + response.body);
-    process.stdout.write(JSON.stringify({ coldStartMs: endedAt - startedAt, processMs: endedAt }));
+    process.stdout.write(JSON.stringify({ coldStartMs: endedAt - startedAt, importMs: importedAt - startedAt, processMs: endedAt }));
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: {
@@ -254,7 +258,7 @@ async function coldStart(
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`cold-start process failed (${code}): ${err.trim()}`);
-  return JSON.parse(out) as { coldStartMs: number; processMs: number };
+  return JSON.parse(out) as ColdStart;
 }
 
 /** `recs serve --port 0 --quiet` as a child process; resolves with its URL once it listens. */
@@ -375,7 +379,7 @@ async function main(): Promise<void> {
       progress('bundling functions/offers/handler.ts');
       const bundle = await bundleHandler(work);
       progress(`cold start: ${COLD_STARTS} fresh processes`);
-      const colds: { coldStartMs: number; processMs: number }[] = [];
+      const colds: ColdStart[] = [];
       for (let index = 0; index < COLD_STARTS; index++) {
         colds.push(
           await coldStart(bundle.file, {

@@ -14,6 +14,8 @@ import { createDynamoOffersStore, makeOffersDynamoClient } from './store.js';
  * keeps shared caches from storing one viewer's offers, and Vary keeps a browser from reusing it across tokens.
  */
 const OK_HEADERS = { 'cache-control': 'private, max-age=300', vary: 'Authorization' } as const;
+/** A fallback caused by a failing table is served but not cached, so the viewer's own list shows up once it recovers. */
+const DEGRADED_HEADERS = { 'cache-control': 'no-store', vary: 'Authorization' } as const;
 
 export type OffersHandler = (event: unknown, context?: Context) => Promise<HttpResponse>;
 
@@ -51,9 +53,9 @@ export function createOffersHandler(options: OffersHandlerOptions): OffersHandle
       if (!canReadViewer(principal, request.viewerId, config.serviceScope)) {
         throw new ForbiddenError("this token may not read this viewer's offers");
       }
-      const response = await getOffers(request, deps);
-      logger.debug('offers served', { source: response.source, runId: response.runId, count: response.offers.length });
-      return jsonResponse(200, response, OK_HEADERS);
+      const { body, isDegraded } = await getOffers(request, deps);
+      logger.debug('offers served', { source: body.source, runId: body.runId, count: body.offers.length, isDegraded });
+      return jsonResponse(200, body, isDegraded ? DEGRADED_HEADERS : OK_HEADERS);
     } catch (error) {
       if (!isClientError(error)) logger.error('offers request failed', { errorName: errorName(error) });
       return errorResponse(error);

@@ -41,22 +41,24 @@ const deps = (store: OffersStore, onStoreError?: () => void) => ({
 
 describe('getOffers', () => {
   it('orders the list by rank, uses the default reason when the model gave none, and encodes deep links', async () => {
-    const response = await getOffers({ viewerId: 'v', limit: 10 }, deps(storeWith({ list: LIST })));
+    const { body, isDegraded } = await getOffers({ viewerId: 'v', limit: 10 }, deps(storeWith({ list: LIST })));
 
-    expect(response.offers.map((offer) => [offer.showId, offer.rank, offer.reason, offer.deepLink])).toEqual([
+    expect(isDegraded).toBe(false);
+    expect(body.offers.map((offer) => [offer.showId, offer.rank, offer.reason, offer.deepLink])).toEqual([
       ['s1', 1, 'Like Three', null],
       ['s/2', 2, 'Because you watch drama', 'https://h.example/s%2F2'],
     ]);
   });
 
   it('falls back to the popular list when the viewer has none', async () => {
-    const response = await getOffers(
+    const { body, isDegraded } = await getOffers(
       { viewerId: 'v', limit: 10, partner: 'hulu' },
       deps(storeWith({ popular: POPULAR })),
     );
 
-    expect(response.source).toBe('fallback');
-    expect(response.offers).toMatchObject([{ showId: 'p1', partner: 'hulu', deepLink: 'https://h.example/p1' }]);
+    expect(isDegraded).toBe(false);
+    expect(body.source).toBe('fallback');
+    expect(body.offers).toMatchObject([{ showId: 'p1', partner: 'hulu', deepLink: 'https://h.example/p1' }]);
   });
 
   it('answers an empty fallback, and reports the failures, when every read throws', async () => {
@@ -67,7 +69,8 @@ describe('getOffers', () => {
       deps(storeWith({ failing: true }), () => failures.push('x')),
     );
 
-    expect(response).toEqual({
+    expect(response.isDegraded).toBe(true);
+    expect(response.body).toEqual({
       viewerId: 'v',
       source: 'fallback',
       runId: null,

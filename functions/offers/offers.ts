@@ -83,30 +83,46 @@ export interface OffersResponse {
   offers: Offer[];
 }
 
+/** The answer plus what the handler needs to know about how it was reached. */
+export interface OffersResult {
+  body: OffersResponse;
+  /** A store read failed and the body is a fallback because of it: worth answering, not worth caching. */
+  isDegraded: boolean;
+}
+
 const POPULAR_REASON = 'Popular with viewers right now';
 
 /**
  * A viewer's offers: their own list from the live run when it exists and has not expired, else the live run's
  * popular shows (`source: "fallback"`), else no offers. Store failures degrade down that chain, never throw.
  */
-export async function getOffers(request: OffersRequest, deps: OffersDeps): Promise<OffersResponse> {
+export async function getOffers(request: OffersRequest, deps: OffersDeps): Promise<OffersResult> {
   const now = deps.now();
-  const answer = (source: OffersSource, runId: string | null, modelVersion: string | null, offers: Offer[]) => ({
-    viewerId: request.viewerId,
-    source,
-    runId,
-    modelVersion,
-    generatedAt: now.toISOString(),
-    offers,
+  let isDegraded = false;
+  const attempt = async <T>(operation: keyof OffersStore, read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      isDegraded = true;
+      deps.onStoreError?.(operation, error);
+      return undefined;
+    }
+  };
+  const answer = (
+    source: OffersSource,
+    runId: string | null,
+    modelVersion: string | null,
+    offers: Offer[],
+  ): OffersResult => ({
+    body: { viewerId: request.viewerId, source, runId, modelVersion, generatedAt: now.toISOString(), offers },
+    isDegraded,
   });
 
-  const pointer = await attempt(deps, 'getLivePointer', () => deps.store.getLivePointer());
+  const pointer = await attempt('getLivePointer', () => deps.store.getLivePointer());
   if (!pointer) return answer('fallback', null, null, []);
   const modelVersion = pointer.modelVersion ?? null;
 
-  const list = await attempt(deps, 'getViewerList', () =>
-    deps.store.getViewerList(request.viewerId, pointer.liveRunId),
-  );
+  const list = await attempt('getViewerList', () => deps.store.getViewerList(request.viewerId, pointer.liveRunId));
   if (list && !isExpired(list, now)) {
     return answer(
       'personalized',
@@ -116,22 +132,9 @@ export async function getOffers(request: OffersRequest, deps: OffersDeps): Promi
     );
   }
 
-  const popular = await attempt(deps, 'getPopular', () => deps.store.getPopular(pointer.liveRunId));
+  const popular = await attempt('getPopular', () => deps.store.getPopular(pointer.liveRunId));
   if (!popular) return answer('fallback', pointer.liveRunId, modelVersion, []);
   return answer('fallback', popular.runId, modelVersion, fallbackOffers(popular, request, deps));
-}
-
-async function attempt<T>(
-  deps: OffersDeps,
-  operation: keyof OffersStore,
-  read: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    deps.onStoreError?.(operation, error);
-    return undefined;
-  }
 }
 
 function isExpired(list: ViewerList, now: Date): boolean {

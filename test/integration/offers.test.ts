@@ -174,6 +174,7 @@ describe('GET /viewers/{viewerId}/offers through dynalite', () => {
     const response = await handler(offersEvent('viewer-1'));
 
     expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
     expect(bodyOf(response)).toMatchObject({ source: 'fallback', offers: [] });
     expect(performance.now() - startedAt).toBeLessThan(2_000);
   });
