@@ -467,7 +467,8 @@ async function execute(
           input: e.state.input,
           output: e.state.output,
         });
-      if (e.Error !== undefined) Object.assign(entry, { error: e.Error, cause: e.Cause });
+      if (e.Error !== undefined)
+        Object.assign(entry, { error: e.Error, cause: e.Cause instanceof Error ? e.Cause.message : e.Cause });
       if (e.type === 'ExecutionStarted') entry.input = e.input;
       if (e.type === 'ExecutionSucceeded') entry.output = e.output;
       appendFileSync(historyPath, `${JSON.stringify(entry)}\n`);
@@ -482,7 +483,11 @@ async function execute(
         lastOutput = e.state?.output as Json;
         if (timing.status === 'SUCCEEDED') log(`  ✓ ${name.padEnd(22)} ${seconds.toFixed(1).padStart(6)}s`);
       } else if (e.type === 'StateFailed') {
-        lastFailure = { state: name, error: e.Error ?? '', cause: String(e.Cause ?? '') };
+        lastFailure = {
+          state: name,
+          error: e.Error ?? '',
+          cause: e.Cause instanceof Error ? e.Cause.message : String(e.Cause ?? ''),
+        };
       } else if (e.type === 'StateRetried') {
         log(`  ↻ ${name.padEnd(22)} retrying after ${lastFailure?.error ?? 'error'}`);
       } else if (e.type === 'StateCaught') {

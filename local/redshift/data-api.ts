@@ -272,21 +272,27 @@ function field(value: unknown): Record<string, unknown> {
   return { stringValue: String(value) };
 }
 
-/** Data API named parameters (`:name`) → Postgres positional ones (`$1`), outside quoted text. */
+/**
+ * Data API named parameters (`:name`) → Postgres positional ones (`$1`), numbered in order of first use so
+ * unused parameters are not bound. Quoted text, casts (`::int`) and comments are left alone (comments dropped,
+ * since a placeholder inside one would still count for Postgres).
+ */
 export function bindParameters(
   sql: string,
   parameters: ExecuteInput['Parameters'] = [],
 ): { text: string; values: unknown[] } {
   if (parameters.length === 0) return { text: sql, values: [] };
-  const names = parameters.map((p) => p.name);
-  const values = parameters.map((p) => p.value);
-  const text = sql.replace(
-    /('(?:[^']|'')*')|(?<!:):([A-Za-z_]\w*)/g,
-    (match, quoted: string | undefined, name: string) => {
-      if (quoted) return quoted;
-      const index = names.indexOf(name);
-      return index < 0 ? match : `$${index + 1}`;
-    },
-  );
-  return { text, values };
+  const given = new Map(parameters.map((p) => [p.name, p.value]));
+  const order: string[] = [];
+  const token = /('(?:[^']|'')*')|("(?:[^"]|"")*")|(--[^\n]*)|(\/\*[\s\S]*?\*\/)|(::)|:([A-Za-z_]\w*)/g;
+  const text = sql.replace(token, (match, single, double, line, block, cast, name: string | undefined) => {
+    if (line !== undefined || block !== undefined) return '';
+    if (single !== undefined || double !== undefined || cast !== undefined || name === undefined) return match;
+    if (!given.has(name))
+      throw new TaskError('RedshiftData.ValidationException', `SQL parameter :${name} has no value`);
+    let index = order.indexOf(name);
+    if (index < 0) index = order.push(name) - 1;
+    return `$${index + 1}`;
+  });
+  return { text, values: order.map((name) => given.get(name)) };
 }

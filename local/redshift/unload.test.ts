@@ -58,11 +58,15 @@ describe('UNLOAD translation', () => {
     expect(renderParts(statement, ['a'], [], 2)).toEqual([]);
   });
 
-  it('binds Data API named parameters positionally, leaving quoted text alone', () => {
-    const bound = bindParameters("SELECT * FROM t WHERE a = :a AND b = ':a' AND c = :c::int", [
+  it('binds Data API named parameters by first use, leaving quoted text and casts alone and dropping comments', () => {
+    const bound = bindParameters("-- uses :z\nSELECT * FROM t WHERE c = :c::int AND b = ':a' AND a = :a OR a2 = :a", [
       { name: 'a', value: '1' },
       { name: 'c', value: '2' },
+      { name: 'z', value: 'unused' },
     ]);
-    expect(bound).toEqual({ text: "SELECT * FROM t WHERE a = $1 AND b = ':a' AND c = $2::int", values: ['1', '2'] });
+    expect(bound).toEqual({
+      text: "\nSELECT * FROM t WHERE c = $1::int AND b = ':a' AND a = $2 OR a2 = $2",
+      values: ['2', '1'],
+    });
   });
 });
