@@ -81,6 +81,7 @@ function percentile(samples: readonly number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+const median = (samples: readonly number[]) => round(percentile(samples, 0.5));
 
 function offersEvent(viewer: string, claims: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer {
   const rawPath = `/viewers/${viewer}/offers`;
@@ -360,7 +361,12 @@ async function main(): Promise<void> {
   const { startDynamo } = await import('../local/standins/dynamodb.js');
   const { localAwsEnv } = await import('../local/standins/aws-env.js');
   const work = await mkdtemp(join(tmpdir(), 'recs-bench-offers-'));
-  const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length };
+  const machine = () => ({
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    loadAverage1m: round(loadavg()[0] ?? 0),
+  });
   try {
     const dataDir = join(work, 'data');
     const dynamo = await startDynamo(join(dataDir, 'dynamodb'));
@@ -401,20 +407,11 @@ async function main(): Promise<void> {
         getItemP50Ms: round(percentile(getItemMs, 0.5)),
         getItemP99Ms: round(getItemP99Ms),
         p99Ratio: round(handlerP99Ms / getItemP99Ms),
-        coldStartMs: round(
-          percentile(
-            colds.map((c) => c.coldStartMs),
-            0.5,
-          ),
-        ),
-        coldStartProcessMs: round(
-          percentile(
-            colds.map((c) => c.processMs),
-            0.5,
-          ),
-        ),
+        coldStartMs: median(colds.map((cold) => cold.coldStartMs)),
+        coldStartImportMs: median(colds.map((cold) => cold.importMs)),
+        coldStartProcessMs: median(colds.map((cold) => cold.processMs)),
         bundleBytes: bundle.bytes,
-        ...machine,
+        ...machine(),
       };
     } finally {
       await dynamo.stop();
@@ -432,7 +429,7 @@ async function main(): Promise<void> {
     try {
       const load = await loadRun(serve.url, token);
       process.stdout.write(
-        `${JSON.stringify({ bench: 'offers.http', concurrency: CONCURRENCY, ...load, ...machine })}\n`,
+        `${JSON.stringify({ bench: 'offers.http', concurrency: CONCURRENCY, ...load, ...machine() })}\n`,
       );
     } finally {
       await serve.stop();
