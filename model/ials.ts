@@ -1,5 +1,6 @@
-import { gramian, ialsSweep } from './linalg/cg.js';
+import { gramian } from './linalg/cg.js';
 import { type Csr, transpose } from './linalg/csr.js';
+import { IalsSweeper } from './linalg/parallel-ials.js';
 import { type ModelState, type Ranked, type Recommender, topK } from './recommender.js';
 import type { Rng } from './rng.js';
 
@@ -45,26 +46,30 @@ export class IalsRecommender implements Recommender {
 
   async fit(interactions: Csr, rng: Rng): Promise<void> {
     const f = this.options.factors;
-    const users = new Float32Array(interactions.rows * f);
-    const items = new Float32Array(interactions.cols * f);
-    // Small random start (scale 0.01/√f keeps initial scores near 0); users start at 0 and are solved first.
-    const scale = 0.1 / Math.sqrt(f);
-    for (let i = 0; i < items.length; i++) items[i] = (rng.next() - 0.5) * scale;
-    const itemsByUser = interactions;
-    const usersByItem = transpose(interactions);
-    const ytY = new Float64Array(f * f);
     const { alpha, regularization, cgSteps } = this.options;
-    // More CG steps on the first sweep, which starts from zero user factors.
-    for (let it = 0; it < this.options.iterations; it++) {
-      const steps = it === 0 ? Math.max(cgSteps, 6) : cgSteps;
-      gramian(items, interactions.cols, f, ytY);
-      ialsSweep(itemsByUser, alpha, users, items, f, ytY, regularization, steps);
-      gramian(users, interactions.rows, f, ytY);
-      ialsSweep(usersByItem, alpha, items, users, f, ytY, regularization, steps);
+    // Worker threads pay once a sweep is tens of milliseconds; below that their start-up costs more.
+    const threads = interactions.indptr[interactions.rows] >= 200_000 ? this.options.threads : 1;
+    const sweeper = await IalsSweeper.start(interactions, transpose(interactions), f, alpha, regularization, threads);
+    try {
+      // Small random start for shows (users start at 0 and are solved first), drawn from the seeded rng.
+      const items = sweeper.items;
+      const scale = 0.1 / Math.sqrt(f);
+      for (let i = 0; i < items.length; i++) items[i] = (rng.next() - 0.5) * scale;
+      for (let it = 0; it < this.options.iterations; it++) {
+        // More CG steps on the first sweep, which starts from zero user factors.
+        const steps = it === 0 ? Math.max(cgSteps, 6) : cgSteps;
+        gramian(items, interactions.cols, f, sweeper.ytY);
+        await sweeper.sweep('users', steps);
+        gramian(sweeper.users, interactions.rows, f, sweeper.ytY);
+        await sweeper.sweep('items', steps);
+      }
+      this.x = interactions;
+      // Plain (non-shared) copies, so the fitted model holds no SharedArrayBuffer.
+      this.userFactors = new Float32Array(sweeper.users);
+      this.itemFactors = new Float32Array(items);
+    } finally {
+      await sweeper.close();
     }
-    this.x = interactions;
-    this.userFactors = users;
-    this.itemFactors = items;
   }
 
   scoreInto(viewer: number, out: Float32Array): void {

@@ -11,10 +11,10 @@ import type { Csr } from './csr.js';
 export function ialsSweep(
   cui: Csr,
   alpha: number,
-  x: Float32Array,
-  y: Float32Array,
+  x: Float32Array<ArrayBufferLike>,
+  y: Float32Array<ArrayBufferLike>,
   f: number,
-  ytY: Float64Array,
+  ytY: Float64Array<ArrayBufferLike>,
   regularization: number,
   cgSteps: number,
   rowStart = 0,
@@ -82,7 +82,12 @@ export function ialsSweep(
 }
 
 /** YᵀY of a rows×f row-major factor matrix, Float64 (f×f). */
-export function gramian(y: Float32Array, rows: number, f: number, out = new Float64Array(f * f)): Float64Array {
+export function gramian(
+  y: Float32Array<ArrayBufferLike>,
+  rows: number,
+  f: number,
+  out: Float64Array<ArrayBufferLike> = new Float64Array(f * f),
+): Float64Array<ArrayBufferLike> {
   out.fill(0);
   for (let i = 0; i < rows; i++) {
     const yo = i * f;

@@ -1,5 +1,6 @@
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { invertSpdInPlace, sharedBarrier } from './dense.js';
+import { spawnSelf } from './workers.js';
 
 interface InverseJob {
   readonly kind: 'spd-inverse';
@@ -14,17 +15,6 @@ interface InverseJob {
 /** A Float64Array on shared memory, so worker threads can work on it in place. */
 export const sharedFloat64 = (length: number): Float64Array<ArrayBufferLike> =>
   new Float64Array(new SharedArrayBuffer(length * 8));
-
-/**
- * The worker runs this module's own file. From TypeScript sources (tsx in development and tests) the worker does
- * not inherit tsx's loader on Node 20, so it registers tsx first; the esbuild bundle is plain JS.
- */
-function spawnWorker(job: InverseJob): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData: job });
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(self)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: job });
-}
 
 function runJob(job: InverseJob): void {
   invertSpdInPlace(
@@ -55,7 +45,7 @@ export async function invertSpdParallel(a: Float64Array<ArrayBufferLike>, n: num
     const ready: Promise<void>[] = [];
     for (let thread = 1; thread < threads; thread++) {
       const job: InverseJob = { kind: 'spd-inverse', matrix: a.buffer, ctl, diag, n, thread, threads };
-      const worker = spawnWorker(job);
+      const worker = spawnSelf(import.meta.url, job);
       workers.push(worker);
       ready.push(
         new Promise((resolve, reject) => {
