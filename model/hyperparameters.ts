@@ -24,9 +24,9 @@ const Hyperparameters = z
     ease_lambda: num(0).default(7),
     ease_dropout: num(0, 100).default(1),
     ials_factors: int(1, 1024).default(64),
-    ials_iterations: int(1, 1000).default(15),
-    ials_regularization: num(0).default(0.05),
-    ials_alpha: num(0).default(2),
+    ials_iterations: int(1, 1000).default(10),
+    ials_regularization: num(0).default(0.5),
+    ials_alpha: num(0).default(1),
     ials_cg_steps: int(1, 100).default(3),
     threads: int(1, 64).optional(),
   })

@@ -16,8 +16,12 @@ export interface IalsOptions {
 
 /**
  * iALS (Hu, Koren & Volinsky 2008) with conjugate-gradient solves (Takács et al. 2011): alternating user and item
- * sweeps of linalg/cg.ts. Memory is (viewers + shows)·f Float32 factors plus the CSR and its transpose, so it scales
- * to catalogs where EASE's shows² matrices do not fit.
+ * sweeps of linalg/cg.ts, split across worker threads (linalg/parallel-ials.ts).
+ *
+ * Memory bound, 1M viewers × 20k shows, f = 64, N interactions: user factors 1M·64·4 B = 256 MB, show factors
+ * 20k·64·4 B = 5 MB, the CSR and its transpose 2·(8N + 4·rows) B, with a shared-memory copy of both for the workers
+ * (another 2·8N B), and O(f²) Float64 scratch per thread: ≈ 0.27 GB + 32 B per interaction (≈ 0.9 GB at N = 20M).
+ * EASE at 20k shows would need 20k²·12 B ≈ 4.8 GB, which is why `model=auto` switches to iALS above ease_max_items.
  */
 export class IalsRecommender implements Recommender {
   readonly name = 'ials' as const;

@@ -14,9 +14,12 @@ export interface TestSet {
  * draw from one rng, so a seed fixes the split.
  */
 export function holdOut(x: Csr, fraction: number, rng: Rng, minItems = 5): { train: Csr; test: TestSet } {
-  const keepRows: number[] = [];
-  const keepCols: number[] = [];
-  const keepVals: number[] = [];
+  // Typed buffers sized for the whole matrix (not number[]), so a split of 10M interactions stays ~12 B each.
+  const total = x.indptr[x.rows];
+  const keepRows = new Int32Array(total);
+  const keepCols = new Int32Array(total);
+  const keepVals = new Float32Array(total);
+  let kept = 0;
   const viewers: number[] = [];
   const items: Int32Array[] = [];
   for (let u = 0; u < x.rows; u++) {
@@ -41,17 +44,18 @@ export function holdOut(x: Csr, fraction: number, rng: Rng, minItems = 5): { tra
     }
     for (let i = 0; i < count; i++) {
       if (held[i]) continue;
-      keepRows.push(u);
-      keepCols.push(x.indices[start + i]);
-      keepVals.push(x.data[start + i]);
+      keepRows[kept] = u;
+      keepCols[kept] = x.indices[start + i];
+      keepVals[kept] = x.data[start + i];
+      kept++;
     }
   }
   const train = csrFromTriples(
     x.rows,
     x.cols,
-    Int32Array.from(keepRows),
-    Int32Array.from(keepCols),
-    Float32Array.from(keepVals),
+    keepRows.subarray(0, kept),
+    keepCols.subarray(0, kept),
+    keepVals.subarray(0, kept),
   );
   return { train, test: { viewers: Int32Array.from(viewers), items, missing: new Int32Array(viewers.length) } };
 }

@@ -25,8 +25,9 @@ export function makeInteractions(o: PlantedOptions): Csr {
   const noise = o.noise ?? 0.1;
   const rng = createRng(o.seed);
   const groupSize = Math.floor(o.shows / groups);
-  const rows: number[] = [];
-  const cols: number[] = [];
+  const rows = new Int32Array(o.viewers * perViewer);
+  const cols = new Int32Array(o.viewers * perViewer);
+  let t = 0;
   for (let u = 0; u < o.viewers; u++) {
     const g = u % groups;
     const seen = new Set<number>();
@@ -36,17 +37,12 @@ export function makeInteractions(o: PlantedOptions): Csr {
       seen.add(show);
     }
     for (const show of seen) {
-      rows.push(u);
-      cols.push(show);
+      rows[t] = u;
+      cols[t] = show;
+      t++;
     }
   }
-  return csrFromTriples(
-    o.viewers,
-    o.shows,
-    Int32Array.from(rows),
-    Int32Array.from(cols),
-    new Float32Array(rows.length).fill(1),
-  );
+  return csrFromTriples(o.viewers, o.shows, rows, cols, new Float32Array(rows.length).fill(1));
 }
 
 /** Writes `viewership`, `catalog` and `accounts` channels (JSON Lines parts) for makeInteractions data under root. */
