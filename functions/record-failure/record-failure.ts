@@ -14,7 +14,8 @@ export const RecordFailureEvent = z.object({
   executionName: z.string().min(1),
   state: z
     .looseObject({
-      run: z.looseObject({ runId: z.string().regex(RUN_ID_PATTERN) }).optional(),
+      // Loose on purpose: recording a failure must not fail on the state it is recording.
+      run: z.looseObject({ runId: z.string().optional() }).optional(),
       error: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
     })
     .default({}),
@@ -31,8 +32,11 @@ export interface RecordFailureDeps {
 const MAX_CAUSE_CHARS = 4_000;
 
 /** The record's sort key: the run id, or `unprepared-<execution name>` when PrepareRun never ran. */
-export const failureRunId = (event: RecordFailureEvent): string =>
-  event.state.run?.runId ?? `unprepared-${event.executionName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}`;
+export function failureRunId(event: RecordFailureEvent): string {
+  const runId = event.state.run?.runId;
+  if (runId !== undefined && RUN_ID_PATTERN.test(runId)) return runId;
+  return `unprepared-${event.executionName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}`;
+}
 
 /** Writes `status: FAILED` and the error; a run already PUBLISHED keeps its status and gets `lastError`. */
 export async function recordFailure(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLines } from './lines.js';
+import { prefetch, readLines } from './lines.js';
 
 async function collect(chunks: string[], maxLineChars = 100) {
   async function* body() {
@@ -42,5 +42,47 @@ describe('readLines', () => {
       [2, true, ''],
       [3, false, 'next'],
     ]);
+  });
+});
+
+describe('prefetch', () => {
+  it('passes every chunk through in order and reads at most the bound ahead', async () => {
+    // Prepare: a source that records how far it has been pulled.
+    let pulled = 0;
+    async function* source() {
+      for (let i = 0; i < 50; i++) {
+        pulled++;
+        yield new Uint8Array([i]);
+      }
+    }
+
+    // Act
+    const seen: number[] = [];
+    let maxAhead = 0;
+    for await (const chunk of prefetch(source(), 5)) {
+      seen.push(chunk[0] ?? -1);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      maxAhead = Math.max(maxAhead, pulled - seen.length);
+    }
+
+    // Assess
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(maxAhead).toBeLessThanOrEqual(6);
+    expect(maxAhead).toBeGreaterThan(1);
+  });
+
+  it('rethrows a source failure after the chunks before it', async () => {
+    async function* source() {
+      yield new Uint8Array([1]);
+      throw new Error('connection reset');
+    }
+    const seen: number[] = [];
+
+    const consume = async () => {
+      for await (const chunk of prefetch(source(), 100)) seen.push(chunk[0] ?? -1);
+    };
+
+    await expect(consume()).rejects.toThrow('connection reset');
+    expect(seen).toEqual([1]);
   });
 });

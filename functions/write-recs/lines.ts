@@ -39,3 +39,65 @@ export async function* readLines(body: AsyncIterable<Uint8Array>, maxLineChars: 
   const rest = carry + decoder.decode();
   if (rest.length > 0 || isDiscarding) yield emit(rest);
 }
+
+/**
+ * Reads ahead of the consumer by up to `maxBufferedBytes`, so the next S3 bytes are already here when
+ * the parser wants them: while a writer waits for DynamoDB, the body keeps arriving instead of the two
+ * round trips taking turns. Bounded, so memory stays flat whatever the object size.
+ */
+export async function* prefetch(
+  source: AsyncIterable<Uint8Array>,
+  maxBufferedBytes: number,
+): AsyncGenerator<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  const queue: Uint8Array[] = [];
+  let bufferedBytes = 0;
+  let isDone = false;
+  let failure: { error: unknown } | undefined;
+  let pulling: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const pull = async () => {
+    try {
+      while (!isDone && bufferedBytes < maxBufferedBytes) {
+        const next = await iterator.next();
+        if (next.done) {
+          isDone = true;
+        } else {
+          queue.push(next.value);
+          bufferedBytes += next.value.byteLength;
+        }
+        notify();
+      }
+    } catch (error) {
+      failure = { error };
+      isDone = true;
+    } finally {
+      pulling = undefined;
+      notify();
+    }
+  };
+  try {
+    while (true) {
+      if (!pulling && !isDone && bufferedBytes < maxBufferedBytes) pulling = pull();
+      const chunk = queue.shift();
+      if (chunk) {
+        bufferedBytes -= chunk.byteLength;
+        yield chunk;
+        continue;
+      }
+      if (isDone) {
+        if (failure) throw failure.error;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    if (!isDone) await iterator.return?.();
+  }
+}

@@ -4,7 +4,7 @@ import { RunId, ttlEpochSeconds } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
 import { BatchWriter, type BatchWriterDeps } from './batch-writer.js';
 import { WriteRecsError } from './errors.js';
-import { readLines } from './lines.js';
+import { prefetch, readLines } from './lines.js';
 import { parseTransformLine, toViewerListItem } from './transform-line.js';
 
 /**
@@ -18,6 +18,9 @@ import { parseTransformLine, toViewerListItem } from './transform-line.js';
  * writes rows nobody reads, and a rerun of the same batch rewrites identical keys: exactly once in effect.
  * Rows of superseded runs expire through `ttl`.
  */
+
+/** S3 read-ahead per object: a few hundred lines, enough to hide S3 latency behind DynamoDB's. */
+const PREFETCH_BYTES = 512 * 1024;
 
 export const WriteRecsEvent = z.object({
   Items: z.array(z.looseObject({ Key: z.string().min(1), Size: z.number().int().nonnegative().optional() })).min(1),
@@ -89,7 +92,7 @@ export async function writeRecs(event: WriteRecsEvent, deps: WriteRecsDeps): Pro
     }
     if (!body) continue;
     try {
-      for await (const line of readLines(body, maxLineChars)) {
+      for await (const line of readLines(prefetch(body, PREFETCH_BYTES), maxLineChars)) {
         if (line.isTooLong) {
           skip(Key, line.lineNumber, 'too-long');
           continue;
