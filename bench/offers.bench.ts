@@ -283,9 +283,13 @@ async function startServe(dataDir: string) {
     child.on('exit', (code) => reject(new Error(`recs serve exited (${code}): ${err.trim()}`)));
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // Never leave a server behind if this script dies first.
+  const killOnExit = () => child.kill('SIGINT');
+  process.once('exit', killOnExit);
   return {
     url,
     stop: async () => {
+      process.off('exit', killOnExit);
       child.kill('SIGINT');
       await exited;
     },
