@@ -97,6 +97,13 @@ export async function writeRecs(event: WriteRecsEvent, deps: WriteRecsDeps): Pro
           skip(Key, line.lineNumber, 'too-long');
           continue;
         }
+        // Reading past the budget means the batch is too big for one invocation (throttling would have
+        // failed in the writer's backoff first): fail with a reason that names the knob, not a timeout.
+        if (line.lineNumber % 1000 === 0 && deps.now() >= deps.deadlineMs) {
+          throw new WriteRecsError(
+            `time budget spent at line ${line.lineNumber} of ${Key}; lower the Map's MaxItemsPerBatch or raise the timeout`,
+          );
+        }
         const parsed = parseTransformLine(line.text);
         if (parsed.kind === 'skip') {
           if (parsed.reason !== 'blank') skip(Key, line.lineNumber, parsed.reason, parsed.detail);

@@ -177,6 +177,16 @@ describe('writeRecs against the local stand-ins', () => {
     await expect(write).rejects.toBeInstanceOf(ThrottledError);
   });
 
+  it('fails with WriteRecsError naming the batch size when reading outlasts the budget', async () => {
+    const runId = '20240506T030000Z-too-big';
+    const key = `runs/${runId}/recommendations/part-0.out`;
+    await aws.putText(key, transformObject(0, 1_200));
+
+    const write = writeRecs(batch(runId, [key]), deps({ deadlineMs: NOW - 1 }));
+
+    await expect(write).rejects.toThrow(/MaxItemsPerBatch/);
+  });
+
   it('refuses objects outside the run’s recommendations prefix', async () => {
     await expect(writeRecs(batch(OLDER_RUN, ['runs/other/recommendations/x.out']), deps())).rejects.toThrow(
       /not under runs\//,
