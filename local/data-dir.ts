@@ -9,7 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LocalSetupError } from './errors.js';
 
 /**
@@ -41,7 +41,7 @@ export function prepareDataDir(dataDir: string, options: { reset?: boolean } = {
     if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   }
   try {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirs(resolve(dataDir));
     accessSync(dataDir, constants.W_OK);
     if (!existsSync(join(dataDir, MARKER))) {
       writeFileSync(
@@ -60,13 +60,21 @@ export function prepareDataDir(dataDir: string, options: { reset?: boolean } = {
   }
 }
 
+// Node 20's recursive mkdirSync never returns on some pseudo file systems (/proc); one level at a time fails fast.
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  mkdirSync(dir);
+}
+
 function checkMarker(dataDir: string): void {
   try {
     const marker = JSON.parse(readFileSync(join(dataDir, MARKER), 'utf8')) as { version?: unknown };
     if (marker.version !== VERSION) throw new Error(`version ${String(marker.version)}`);
   } catch (error) {
     throw new LocalSetupError(
-      `data dir ${dataDir} is corrupt (${MARKER}: ${(error as Error).message}); rerun with --reset`,
+      `data dir ${dataDir} is corrupt (${MARKER}: ${(error as Error).message.replace(/\s+/g, ' ')}); rerun with --reset`,
       {
         cause: error,
       },

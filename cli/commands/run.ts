@@ -20,7 +20,8 @@ const ARGS = {
 /** Rejects flags this command does not know (citty would silently ignore them). */
 export function checkFlags(rawArgs: readonly string[], known: readonly string[]): void {
   for (const arg of rawArgs) {
-    if (!arg.startsWith('-') || arg === '-' || arg === '--') continue;
+    // Values such as `-5` are not flags; the size checks report them.
+    if (!arg.startsWith('-') || arg === '-' || arg === '--' || /^-\d/.test(arg)) continue;
     const name = arg.replace(/^--?/, '').split('=')[0] ?? '';
     const bare = name.startsWith('no-') ? name.slice(3) : name;
     if (!known.includes(name) && !known.includes(bare) && name !== 'help' && name !== 'h') {
