@@ -23,6 +23,11 @@ export interface OffersHandlerOptions {
   config: OffersConfig;
   client: DynamoDBClient;
   now?: () => Date;
+  /**
+   * Start reading the live pointer now. At cold start this overlaps the first table round trip (and the SDK's
+   * one-time set-up: credentials, endpoint rules, signing key, connection) with the rest of Lambda init.
+   */
+  isPriming?: boolean;
 }
 
 /** Builds the `GET /viewers/{viewerId}/offers` handler around one client and its caches. */
@@ -30,6 +35,8 @@ export function createOffersHandler(options: OffersHandlerOptions): OffersHandle
   const { config, client } = options;
   const now = options.now ?? (() => new Date());
   const store = createDynamoOffersStore({ client, tableName: config.tableName, nowMs: () => now().getTime() });
+  // A failed prime is only a cache miss: the first request reads (and reports) again.
+  if (options.isPriming) store.getLivePointer().catch(() => undefined);
   const deps = {
     store,
     now,
@@ -71,7 +78,11 @@ function errorName(error: unknown): string {
 // instead of crashing the import, so the log says what is wrong.
 const built: OffersHandler | Error = (() => {
   try {
-    return createOffersHandler({ config: loadOffersConfig(process.env), client: makeOffersDynamoClient() });
+    return createOffersHandler({
+      config: loadOffersConfig(process.env),
+      client: makeOffersDynamoClient(),
+      isPriming: true,
+    });
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }

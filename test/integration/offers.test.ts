@@ -25,10 +25,10 @@ let clockMs = Date.parse('2025-01-01T12:00:00Z');
 const now = () => new Date(clockMs);
 const nowSeconds = () => Math.floor(clockMs / 1000);
 
-function handlerFor(tableName: string, endpoint = table.endpoint): OffersHandler {
+function handlerFor(tableName: string, endpoint = table.endpoint, isPriming = false): OffersHandler {
   const config = loadOffersConfig({ TABLE_NAME: tableName, DEEP_LINK_TEMPLATES: JSON.stringify(DEEP_LINK_TEMPLATES) });
   const client = makeOffersDynamoClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  return createOffersHandler({ config, client, now });
+  return createOffersHandler({ config, client, now, isPriming });
 }
 
 const bodyOf = (response: { body: string }) => JSON.parse(response.body) as OffersResponse;
@@ -177,6 +177,19 @@ describe('GET /viewers/{viewerId}/offers through dynalite', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     expect(bodyOf(response)).toMatchObject({ source: 'fallback', offers: [] });
     expect(performance.now() - startedAt).toBeLessThan(2_000);
+  });
+
+  it('primes the live pointer at creation, and a failed prime does not fail the first request', async () => {
+    const primed = handlerFor(TABLE_NAME, table.endpoint, true);
+    const unreachable = handlerFor(TABLE_NAME, 'http://127.0.0.1:9', true);
+
+    const [served, degraded] = await Promise.all([
+      primed(offersEvent('viewer-1')),
+      unreachable(offersEvent('viewer-1')),
+    ]);
+
+    expect(bodyOf(served).source).toBe('personalized');
+    expect(degraded.statusCode).toBe(200);
   });
 
   it('degrades to an empty 200 when the table does not exist', async () => {
