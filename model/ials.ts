@@ -79,12 +79,24 @@ export class IalsRecommender implements Recommender {
   scoreInto(viewer: number, out: Float32Array): void {
     const f = this.options.factors;
     const items = this.itemFactors;
+    const user = this.userFactors;
     const uo = viewer * f;
+    // score_j = x_u · y_j, four accumulators (one running sum is bound by the add latency).
     for (let j = 0; j < out.length; j++) {
-      let s = 0;
       const jo = j * f;
-      for (let a = 0; a < f; a++) s += this.userFactors[uo + a] * items[jo + a];
-      out[j] = s;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let a = 0;
+      for (; a + 3 < f; a += 4) {
+        s0 += user[uo + a] * items[jo + a];
+        s1 += user[uo + a + 1] * items[jo + a + 1];
+        s2 += user[uo + a + 2] * items[jo + a + 2];
+        s3 += user[uo + a + 3] * items[jo + a + 3];
+      }
+      for (; a < f; a++) s0 += user[uo + a] * items[jo + a];
+      out[j] = s0 + s1 + s2 + s3;
     }
   }
 
