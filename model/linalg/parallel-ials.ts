@@ -102,8 +102,17 @@ export class IalsSweeper {
     const done = this.workers.map(
       (worker, w) =>
         new Promise<void>((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', reject);
+          // Listeners are removed per sweep, or they would pile up over the iterations.
+          const onError = (error: unknown) => {
+            worker.off('message', onMessage);
+            reject(error);
+          };
+          const onMessage = () => {
+            worker.off('error', onError);
+            resolve();
+          };
+          worker.once('message', onMessage);
+          worker.once('error', onError);
           worker.postMessage({ side, rowStart: bounds[w + 1], rowEnd: bounds[w + 2], cgSteps } satisfies SweepCommand);
         }),
     );
