@@ -83,6 +83,7 @@ describe('packaged CloudFormation template', () => {
         'QualityGateLambdaFunction',
         'RecordFailureLambdaFunction',
         'ReportTopShowsLambdaFunction',
+        'TopShowsReportLambdaFunction',
         'WriteRecsLambdaFunction',
       ].sort(),
     );
@@ -95,6 +96,8 @@ describe('packaged CloudFormation template', () => {
     expect(route?.[1].Properties.AuthorizationType).toBe('JWT');
     const authorizer = ofType('AWS::ApiGatewayV2::Authorizer')[0]?.[1].Properties;
     expect(authorizer?.AuthorizerType).toBe('JWT');
+    const reports = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'GET /reports/top-shows');
+    expect(reports?.[1].Properties.AuthorizationScopes).toEqual(['reports/read']);
   });
 
   it('schedules the state machine daily and traces, logs and alarms on it', () => {
