@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_MODULE_PATH, renderUnloadSqlModule } from '../../scripts/gen-sql.js';
 import { InvalidInputError } from '../_shared/errors.js';
-import { asOfLiteral, parseUnload, renderUnload, stripSqlComments } from './unload-sql.js';
+import { asOfLiteral, renderUnload, stripSqlComments } from './unload-sql.js';
 
 const role = 'arn:aws:iam::123456789012:role/unload';
 const asOf = new Date('2024-05-01T02:03:04.999Z');
@@ -26,19 +26,6 @@ describe('UNLOAD rendering', () => {
         "TO 's3://bucket-1/runs/20240501T020304Z-x/viewership/'\n" +
         `IAM_ROLE '${role}'\nFORMAT JSON\nALLOWOVERWRITE\nPARALLEL ON`,
     );
-  });
-
-  it('round-trips through parseUnload for the local Data API emulation', () => {
-    const select = "SELECT 'it''s' AS x, '--not a comment' AS y FROM t WHERE d <= {{AS_OF}}";
-
-    const parsed = parseUnload(renderUnload(select, target, asOf, role));
-
-    expect(parsed).toEqual({
-      select: "SELECT 'it''s' AS x, '--not a comment' AS y FROM t WHERE d <= TIMESTAMP '2024-05-01 02:03:04'",
-      bucket: 'bucket-1',
-      prefix: 'runs/20240501T020304Z-x/viewership/',
-    });
-    expect(parseUnload('SELECT 1')).toBeUndefined();
   });
 
   it('refuses prefixes, buckets and tokens outside the strict patterns', () => {

@@ -84,16 +84,3 @@ export function renderUnload(select: string, target: UnloadTarget, asOf: Date, i
     `FORMAT JSON\nALLOWOVERWRITE\n${options}`
   );
 }
-
-const UNLOAD_STATEMENT = /^UNLOAD \('((?:[^']|'')*)'\)\s+TO 's3:\/\/([^/']+)\/([^']*)'/;
-
-/**
- * The inverse of renderUnload, for the local Data API emulation: the SELECT (quotes undoubled) and the
- * S3 destination. Options after the destination are Redshift's business and ignored here.
- */
-export function parseUnload(statement: string): { select: string; bucket: string; prefix: string } | undefined {
-  const match = UNLOAD_STATEMENT.exec(statement.trim());
-  if (!match) return undefined;
-  const [, quoted = '', bucket = '', prefix = ''] = match;
-  return { select: quoted.replaceAll("''", "'"), bucket, prefix };
-}
