@@ -1,8 +1,11 @@
 // End-to-end cost of the local pipeline: the default sample and one 10× larger, one JSON line per case on
 // stdout (seconds end to end and per state); anything human goes to stderr. Asserts nothing.
+
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runLocalPipeline } from '../local/runtime.js';
 
 const DEFAULT = { viewers: 2000, shows: 300, days: 28, seed: 42 };
@@ -15,7 +18,23 @@ const cases = [
   },
 ];
 
-for (const { name, sample } of cases) {
+// Handlers are imported in-process and build their SDK clients once, bound to the first run's stand-in ports,
+// so each case runs in its own process (as each `npm start` does).
+const only = process.argv.find((arg) => arg.startsWith('--case='))?.split('=')[1];
+if (only === undefined) {
+  for (const { name } of cases) {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), `--case=${name}`],
+      {
+        stdio: 'inherit',
+      },
+    );
+    await new Promise((resolve) => child.on('exit', resolve));
+  }
+}
+
+for (const { name, sample } of cases.filter((c) => c.name === only)) {
   const dataDir = mkdtempSync(join(tmpdir(), 'recs-bench-'));
   const started = performance.now();
   try {
