@@ -294,7 +294,7 @@ async function ensureWarehouse(
   log: (line: string) => void,
   progress: Progress,
 ): Promise<void> {
-  await db.exec(readFileSync(join(root, 'sql/schema.sql'), 'utf8'));
+  for (const ddl of ['sql/schema.sql', 'sql/schema_report.sql']) await db.exec(readFileSync(join(root, ddl), 'utf8'));
   const { rows } = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM viewership_events');
   if ((rows[0]?.n ?? 0) > 0) return;
   const started = performance.now();
