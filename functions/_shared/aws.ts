@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './tracer.js';
 
 /**
  * SDK clients, built once per process with no endpoint settings: the SDK reads the standard
@@ -10,15 +11,21 @@ import { S3Client } from '@aws-sdk/client-s3';
 // Checksums only where S3 requires them: flexible checksums on streamed uploads are what the
 // local stand-in (s3rver) silently corrupts, and S3 itself does not need them for PutObject.
 export const makeS3Client = (): S3Client =>
-  new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  tracer.captureAWSv3Client(
+    new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+  );
 
-export const makeDynamoDocClient = (options: { timeoutMs?: number; maxAttempts?: number } = {}): DynamoDBDocumentClient =>
+export const makeDynamoDocClient = (
+  options: { timeoutMs?: number; maxAttempts?: number } = {},
+): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      ...(options.timeoutMs
-        ? { requestHandler: { requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs } }
-        : {}),
-    }),
+    tracer.captureAWSv3Client(
+      new DynamoDBClient({
+        ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+        ...(options.timeoutMs
+          ? { requestHandler: { requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs } }
+          : {}),
+      }),
+    ),
     { marshallOptions: { removeUndefinedValues: true } },
   );
