@@ -5,16 +5,19 @@ import { z } from 'zod';
 import { makeS3Client } from '../_shared/aws.js';
 import { ConfigError, ForbiddenError, InvalidInputError, RecsError } from '../_shared/errors.js';
 import { logger } from '../_shared/powertools.js';
+import { renderLoadExposures, writeExposuresFile } from './exposures.js';
 import { DEFAULT_REPORT_TOP_N, DEFAULT_REPORT_WEEKS, generateReport } from './generate-report.js';
 import { filterReport } from './query.js';
 import type { TopShowsReport } from './report.js';
-import { redshiftSqlRunner } from './sql-runner.js';
+import { redshiftSqlRunner, runRedshiftBatch } from './sql-runner.js';
 
 const Env = z.object({
   BUCKET_NAME: z.string().min(1),
   REDSHIFT_WORKGROUP: z.string().min(1),
   REDSHIFT_DATABASE: z.string().min(1),
   REDSHIFT_SECRET_ARN: z.string().min(1).optional(),
+  // Only the pipeline path needs it (COPY of the run's exposures); the HTTP function has none.
+  REDSHIFT_IAM_ROLE_ARN: z.string().min(1).optional(),
   REPORTS_SCOPE: z.string().min(1).optional(),
   REPORT_WEEKS: z.coerce.number().int().min(1).max(52).default(DEFAULT_REPORT_WEEKS),
   REPORT_TOP_N: z.coerce.number().int().min(1).max(100).default(DEFAULT_REPORT_TOP_N),
@@ -33,7 +36,10 @@ const RunEvent = z.object({
     runId: z.string().regex(RUN_ID),
     bucket: z.string().min(1),
     asOf: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'asOf must be an ISO date or timestamp'),
-    prefixes: z.object({ report: z.string().regex(/^runs\/.+\/$/) }),
+    prefixes: z.object({
+      report: z.string().regex(/^runs\/.+\/$/),
+      recommendations: z.string().regex(/^runs\/.+\/$/),
+    }),
   }),
 });
 
@@ -48,15 +54,17 @@ const HttpEvent = z.object({
   queryStringParameters: z.record(z.string(), z.string()).nullish(),
 });
 
-interface Deps {
+export interface ReportDeps {
   config: ReportConfig;
   s3: Pick<S3Client, 'send'>;
-  redshift: RedshiftDataClient;
+  redshift: Pick<RedshiftDataClient, 'send'>;
+  /** DescribeStatement poll interval (default 1 s); tests against the local emulation use less. */
+  pollMs?: number;
 }
 
-let deps: Deps | undefined;
+let deps: ReportDeps | undefined;
 // Built on first use rather than at import, so a test importing this module needs no environment.
-const getDeps = (): Deps => {
+const getDeps = (): ReportDeps => {
   deps ??= { config: loadReportConfig(), s3: makeS3Client(), redshift: new RedshiftDataClient({}) };
   return deps;
 };
@@ -70,22 +78,46 @@ export const handler = async (event: unknown, context?: Context): Promise<unknow
   return writeRunReport(parsed.data.run, getDeps(), new Date());
 };
 
-/** Builds the run's report from Redshift and stores both files; rerunning overwrites them with the same content. */
+/**
+ * Loads the run's recommendation exposures, then builds the run's report from Redshift and stores both files.
+ * Rerunning replaces the run's exposures (DELETE + COPY in one transaction) and overwrites the files.
+ */
 export async function writeRunReport(
   run: z.infer<typeof RunEvent>['run'],
-  { config, s3, redshift }: Deps,
+  { config, s3, redshift, pollMs }: ReportDeps,
   now: Date,
 ): Promise<{ jsonKey: string; htmlKey: string }> {
   logger.appendKeys({ runId: run.runId });
-  const sql = redshiftSqlRunner(
-    {
-      workgroupName: config.REDSHIFT_WORKGROUP,
-      database: config.REDSHIFT_DATABASE,
-      ...(config.REDSHIFT_SECRET_ARN ? { secretArn: config.REDSHIFT_SECRET_ARN } : {}),
-    },
-    { client: redshift, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
-  );
-  const { report, html } = await generateReport(sql, {
+  const target = {
+    workgroupName: config.REDSHIFT_WORKGROUP,
+    database: config.REDSHIFT_DATABASE,
+    ...(config.REDSHIFT_SECRET_ARN ? { secretArn: config.REDSHIFT_SECRET_ARN } : {}),
+  };
+  const runnerDeps = {
+    client: redshift,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    ...(pollMs !== undefined ? { pollMs } : {}),
+  };
+  if (!config.REDSHIFT_IAM_ROLE_ARN) {
+    throw new ConfigError('reportTopShows environment: REDSHIFT_IAM_ROLE_ARN is required to load the exposures');
+  }
+  const exposuresPrefix = `runs/${run.runId}/exposures/`;
+  const exposures = await writeExposuresFile(s3, {
+    bucket: run.bucket,
+    runId: run.runId,
+    recommendationsPrefix: run.prefixes.recommendations,
+    exposuresPrefix,
+    recommendedAt: new Date(run.asOf),
+  });
+  logger.info('exposures written', { ...exposures });
+  const loadSqls = renderLoadExposures({
+    bucket: run.bucket,
+    runId: run.runId,
+    exposuresPrefix,
+    iamRoleArn: config.REDSHIFT_IAM_ROLE_ARN,
+  });
+  await runRedshiftBatch(target, loadSqls, runnerDeps, 'exposures load');
+  const { report, html } = await generateReport(redshiftSqlRunner(target, runnerDeps), {
     runId: run.runId,
     asOf: new Date(run.asOf),
     generatedAt: now,
@@ -96,11 +128,16 @@ export async function writeRunReport(
   const htmlKey = `${run.prefixes.report}report.html`;
   await putObject(s3, run.bucket, jsonKey, JSON.stringify(report), 'application/json');
   await putObject(s3, run.bucket, htmlKey, html, 'text/html; charset=utf-8');
-  logger.info('report written', { jsonKey, htmlKey, topShows: report.topShows.length });
+  logger.info('report written', {
+    jsonKey,
+    htmlKey,
+    topShows: report.topShows.length,
+    recommendedViewers: report.recommendations?.recommendedViewers ?? 0,
+  });
   return { jsonKey, htmlKey };
 }
 
-async function putObject(s3: Deps['s3'], bucket: string, key: string, body: string, contentType: string) {
+async function putObject(s3: ReportDeps['s3'], bucket: string, key: string, body: string, contentType: string) {
   try {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
   } catch (error) {
@@ -114,7 +151,7 @@ const json = (statusCode: number, body: unknown) => ({
   body: JSON.stringify(body),
 });
 
-async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: Deps) {
+async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: ReportDeps) {
   try {
     // The JWT authorizer already demands the scope; checking again keeps a misconfigured route closed.
     const jwt = event.requestContext.authorizer?.jwt;
@@ -134,7 +171,7 @@ async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: Deps
 }
 
 // Run ids sort by start time, so the newest report is under the greatest runs/<runId>/ prefix that has one.
-async function latestReport(s3: Deps['s3'], bucket: string): Promise<TopShowsReport | null> {
+async function latestReport(s3: ReportDeps['s3'], bucket: string): Promise<TopShowsReport | null> {
   const runIds: string[] = [];
   let token: string | undefined;
   do {

@@ -1,4 +1,5 @@
 import {
+  BatchExecuteStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
   type Field,
@@ -79,10 +80,23 @@ const fieldValue = (field: Field): unknown => {
   return field.stringValue ?? field.longValue ?? field.doubleValue ?? field.booleanValue ?? null;
 };
 
-/** Backs the report with Redshift through the Data API: ExecuteStatement, poll DescribeStatement, page the result. */
-export function redshiftSqlRunner(target: RedshiftTarget, deps: RedshiftRunnerDeps): SqlRunner {
+/** Polls DescribeStatement until the statement (or batch) finished; throws on FAILED/ABORTED or after maxWaitMs. */
+async function waitForStatement(id: string, what: string, deps: RedshiftRunnerDeps): Promise<void> {
   const pollMs = deps.pollMs ?? 1000;
   const maxWaitMs = deps.maxWaitMs ?? 240_000;
+  for (let waitedMs = 0; ; waitedMs += pollMs) {
+    const status = await send(() => deps.client.send(new DescribeStatementCommand({ Id: id })));
+    if (status.Status === 'FINISHED') return;
+    if (status.Status === 'FAILED' || status.Status === 'ABORTED') {
+      throw new ReportQueryError(`${what} ${status.Status.toLowerCase()}: ${status.Error ?? 'no error text'}`);
+    }
+    if (waitedMs >= maxWaitMs) throw new ReportQueryError(`${what} still ${status.Status} after ${waitedMs} ms`);
+    await deps.sleep(pollMs);
+  }
+}
+
+/** Backs the report with Redshift through the Data API: ExecuteStatement, poll DescribeStatement, page the result. */
+export function redshiftSqlRunner(target: RedshiftTarget, deps: RedshiftRunnerDeps): SqlRunner {
   return {
     async run(sql, params) {
       const started = await send(() =>
@@ -97,16 +111,7 @@ export function redshiftSqlRunner(target: RedshiftTarget, deps: RedshiftRunnerDe
         ),
       );
       const id = started.Id as string;
-      for (let waitedMs = 0; ; waitedMs += pollMs) {
-        const status = await send(() => deps.client.send(new DescribeStatementCommand({ Id: id })));
-        if (status.Status === 'FINISHED') break;
-        if (status.Status === 'FAILED' || status.Status === 'ABORTED') {
-          throw new ReportQueryError(`report query ${status.Status.toLowerCase()}: ${status.Error ?? 'no error text'}`);
-        }
-        if (waitedMs >= maxWaitMs)
-          throw new ReportQueryError(`report query still ${status.Status} after ${waitedMs} ms`);
-        await deps.sleep(pollMs);
-      }
+      await waitForStatement(id, 'report query', deps);
       const rows: SqlRow[] = [];
       let nextToken: string | undefined;
       do {
@@ -122,6 +127,29 @@ export function redshiftSqlRunner(target: RedshiftTarget, deps: RedshiftRunnerDe
       return rows;
     },
   };
+}
+
+/**
+ * Runs statements without parameters or results as one Data API BatchExecuteStatement, which Redshift runs as
+ * one transaction (the exposures' DELETE + COPY), and waits for it.
+ */
+export async function runRedshiftBatch(
+  target: RedshiftTarget,
+  sqls: readonly string[],
+  deps: RedshiftRunnerDeps,
+  what = 'batch',
+): Promise<void> {
+  const started = await send(() =>
+    deps.client.send(
+      new BatchExecuteStatementCommand({
+        WorkgroupName: target.workgroupName,
+        Database: target.database,
+        ...(target.secretArn ? { SecretArn: target.secretArn } : {}),
+        Sqls: [...sqls],
+      }),
+    ),
+  );
+  await waitForStatement(started.Id as string, what, deps);
 }
 
 // The Data API's own throttling surfaces as ThrottlingException; the state machine retries ThrottledError.

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PGlite } from '@electric-sql/pglite';
+import { readLines } from '../../functions/write-recs/lines.js';
 import { TaskError } from '../errors.js';
 import { deleteKeys, listAll, putObject } from '../s3-io.js';
+import { insertSql, isCopy, parseCopy, rowValues } from './copy.js';
 import { isUnload, parseUnload, renderParts } from './unload.js';
 
 /**
@@ -51,6 +53,8 @@ interface Statement {
 
 /** Redshift parts per UNLOAD (one per slice of a small cluster). */
 const UNLOAD_SLICES = 2;
+/** Rows per INSERT when COPY loads JSON Lines (bind parameters stay far below Postgres' 65535). */
+const COPY_BATCH_ROWS = 1000;
 
 // Postgres text → the JSON types Redshift writes: bigint and numeric as numbers, timestamps as 'YYYY-MM-DD HH:MM:SS'.
 const PARSERS = {
@@ -211,6 +215,10 @@ export class RedshiftDataEmulator {
       await this.unload(text, values);
       return { rows: [], hasResultSet: false };
     }
+    if (isCopy(text)) {
+      await this.copy(text);
+      return { rows: [], hasResultSet: false };
+    }
     if (values.length === 0) {
       const results = await this.db.exec(text, { parsers: PARSERS });
       const last = results.at(-1);
@@ -239,6 +247,47 @@ export class RedshiftDataEmulator {
     for (const part of renderParts(statement, columns, result.rows, UNLOAD_SLICES)) {
       await putObject(this.s3, statement.bucket, part.key, part.body);
     }
+  }
+
+  // Streams each object under the prefix line by line, so a large load never sits in memory whole.
+  private async copy(sql: string): Promise<number> {
+    const statement = parseCopy(sql);
+    const objects = await listAll(this.s3, statement.bucket, statement.prefix);
+    if (objects.length === 0) {
+      throw new Error(`The specified S3 prefix '${statement.prefix}' does not exist`);
+    }
+    const columns = statement.columns.length > 0 ? statement.columns : await this.tableColumns(statement.table);
+    let batch: unknown[][] = [];
+    let loaded = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await this.db.query(insertSql(statement.table, columns, batch.length), batch.flat());
+      loaded += batch.length;
+      batch = [];
+    };
+    for (const object of objects) {
+      const body = (await this.s3.send(new GetObjectCommand({ Bucket: statement.bucket, Key: object.Key }))).Body;
+      if (!body) continue;
+      for await (const line of readLines(body as AsyncIterable<Uint8Array>, 4 * 1024 * 1024)) {
+        if (line.isTooLong) throw new Error(`COPY: line ${line.lineNumber} of ${object.Key} exceeds 4 MB`);
+        const values = rowValues(statement, columns, line.text);
+        if (!values) continue;
+        batch.push(values);
+        if (batch.length >= COPY_BATCH_ROWS) await flush();
+      }
+    }
+    await flush();
+    return loaded;
+  }
+
+  private async tableColumns(table: string): Promise<string[]> {
+    const [schema, name] = table.includes('.') ? table.split('.') : ['public', table];
+    const { rows } = await this.db.query<{ column_name: string }>(
+      'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+      [schema?.toLowerCase(), name?.toLowerCase()],
+    );
+    if (rows.length === 0) throw new Error(`relation "${table}" does not exist`);
+    return rows.map((row) => row.column_name);
   }
 
   private update(statement: Statement, patch: Partial<Statement>): void {
