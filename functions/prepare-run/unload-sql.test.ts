@@ -24,7 +24,7 @@ describe('UNLOAD rendering', () => {
     expect(sql).toBe(
       "UNLOAD ('SELECT a\nFROM t\nWHERE s > TIMESTAMP ''2024-05-01 02:03:04'' - INTERVAL ''28 days''')\n" +
         "TO 's3://bucket-1/runs/20240501T020304Z-x/viewership/'\n" +
-        `IAM_ROLE '${role}'\nFORMAT JSON\nALLOWOVERWRITE\nPARALLEL ON`,
+        `IAM_ROLE '${role}'\nFORMAT JSON\nCLEANPATH\nPARALLEL ON`,
     );
   });
 

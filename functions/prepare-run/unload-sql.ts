@@ -69,7 +69,10 @@ export interface UnloadTarget {
   prefix: string;
 }
 
-/** One `UNLOAD ('<select>') TO 's3://bucket/prefix' IAM_ROLE '…' FORMAT JSON ALLOWOVERWRITE …` statement. */
+/**
+ * One `UNLOAD ('<select>') TO 's3://bucket/prefix' IAM_ROLE '…' FORMAT JSON CLEANPATH …` statement. CLEANPATH, not
+ * ALLOWOVERWRITE: a rerun that writes fewer parts must not leave stale parts behind to be read twice.
+ */
 export function renderUnload(select: string, target: UnloadTarget, asOf: Date, iamRoleArn: string): string {
   if (!BUCKET_PATTERN.test(target.bucket)) throw new InvalidInputError(`bad bucket name "${target.bucket}"`, 'bucket');
   if (!PREFIX_PATTERN.test(target.prefix)) throw new InvalidInputError(`bad S3 prefix "${target.prefix}"`, 'prefix');
@@ -81,6 +84,6 @@ export function renderUnload(select: string, target: UnloadTarget, asOf: Date, i
   const quoted = body.replaceAll("'", "''");
   return (
     `UNLOAD ('${quoted}')\nTO 's3://${target.bucket}/${target.prefix}'\nIAM_ROLE '${iamRoleArn}'\n` +
-    `FORMAT JSON\nALLOWOVERWRITE\n${options}`
+    `FORMAT JSON\nCLEANPATH\n${options}`
   );
 }
