@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import { LocalSetupError } from './errors.js';
 import type { JwtAuthorizerSettings } from './jwt-keys.js';
 
 /**
@@ -396,12 +397,59 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
+/** The reports scope business users' tokens carry (serverless.yml `reportsScope`), unless REPORTS_SCOPE says otherwise. */
+export const DEFAULT_REPORTS_SCOPE = 'reports/read';
+
+export interface DefaultLocalRoutesOptions {
+  /** The data dir whose warehouse `/reports/latest` reads; without it the route is not offered. */
+  dataDir?: string;
+  /** Scope `/reports/latest` demands (default REPORTS_SCOPE, else `reports/read`). */
+  reportsScope?: string;
+}
+
 /**
- * The routes `recs serve` offers, matching serverless.yml's `httpApi` events. Handlers are imported here, after the
- * caller has pointed the AWS environment at the stand-ins, because they build their SDK clients at import.
- * Add new routes to this list.
+ * The routes `recs serve` offers, matching serverless.yml's `httpApi` events, plus `GET /reports/latest` (local only:
+ * the newest run's report page, behind the same JWT authorizer with the reports scope, as GET /reports/top-shows is
+ * in AWS). Handlers are imported here, after the caller has pointed the AWS environment at the stand-ins, because
+ * they build their SDK clients at import. Add new routes to this list.
  */
-export async function defaultLocalRoutes(): Promise<LocalRoute[]> {
+export async function defaultLocalRoutes(options: DefaultLocalRoutesOptions = {}): Promise<LocalRoute[]> {
   const offers = await import('../functions/offers/handler.js');
-  return [{ method: 'GET', path: '/viewers/{viewerId}/offers', functionName: 'offers', handler: offers.handler }];
+  const routes: LocalRoute[] = [
+    { method: 'GET', path: '/viewers/{viewerId}/offers', functionName: 'offers', handler: offers.handler },
+  ];
+  if (options.dataDir !== undefined) {
+    routes.push(
+      latestReportRoute(options.dataDir, options.reportsScope ?? process.env.REPORTS_SCOPE ?? DEFAULT_REPORTS_SCOPE),
+    );
+  }
+  return routes;
+}
+
+/** `GET /reports/latest`: the HTML of the newest local run's report, built from the data dir's warehouse. */
+export function latestReportRoute(dataDir: string, reportsScope: string): LocalRoute {
+  return {
+    method: 'GET',
+    path: '/reports/latest',
+    functionName: 'reports',
+    scopes: [reportsScope],
+    handler: async () => {
+      // Imported on first use: PGlite is large and the offers route does not need it.
+      const { renderLatestReport } = await import('./report.js');
+      try {
+        return {
+          statusCode: 200,
+          headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+          body: await renderLatestReport(dataDir),
+        };
+      } catch (error) {
+        if (!(error instanceof LocalSetupError)) throw error;
+        return {
+          statusCode: 404,
+          headers: { ...JSON_HEADERS },
+          body: JSON.stringify({ error: { code: 'NotFound', message: error.message } }),
+        };
+      }
+    },
+  };
 }

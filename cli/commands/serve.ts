@@ -15,7 +15,7 @@ const LOCAL_DEEP_LINK_TEMPLATES = JSON.stringify({
 export default defineCommand({
   meta: {
     name: 'serve',
-    description: "Serve the HTTP API (GET /viewers/{viewerId}/offers) locally over a run's data.",
+    description: "Serve the HTTP API (GET /viewers/{viewerId}/offers, GET /reports/latest) locally over a run's data.",
   },
   args: {
     port: { type: 'string', description: 'port on 127.0.0.1 (0 picks a free one)', default: '3000' },
@@ -51,7 +51,9 @@ export default defineCommand({
       const key = await jwt.loadOrCreateSigningKey(dataDir);
       const api = new LocalHttpApi({
         authorizer: jwt.localAuthorizerSettings(key),
-        routes: await defaultLocalRoutes(),
+        // /reports/latest opens the warehouse per request (one at a time), never while serve starts: PGlite must
+        // not have a folder open twice, so do not run `recs run` on the same data dir while serving reports.
+        routes: await defaultLocalRoutes({ dataDir }),
         ...(args.quiet
           ? {}
           : {
@@ -72,6 +74,7 @@ export default defineCommand({
           `    TOKEN=$(recs token --viewer <viewerId>${dirFlag})`,
           `    curl -H "Authorization: Bearer $TOKEN" ${url}/viewers/<viewerId>/offers`,
           `  or a service token that reads any viewer: recs token --service${dirFlag}`,
+          `  Report: curl -H "Authorization: Bearer $(recs token --service --scope reports/read${dirFlag})" ${url}/reports/latest`,
           '',
         ].join('\n'),
       );

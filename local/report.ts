@@ -1,0 +1,95 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { generateReport } from '../functions/report-top-shows/generate-report.js';
+import type { TopShowsReport } from '../functions/report-top-shows/report.js';
+import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
+import { dataPaths } from './data-dir.js';
+import { LocalSetupError } from './errors.js';
+
+/**
+ * The top-shows report (issue #8) built from a data dir's local warehouse: what `recs report` writes and what
+ * `recs serve` answers at `/reports/latest`.
+ */
+
+const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_-]{1,80}$/;
+const reportDdl = () => readFileSync(fileURLToPath(new URL('../sql/schema_report.sql', import.meta.url)), 'utf8');
+
+export interface LocalReportOptions {
+  /** The run whose report to make; default: the newest run found locally. */
+  runId?: string;
+  /** Clock for the report's "generated" stamp. */
+  now?: Date;
+}
+
+// PGlite must never have one folder open twice (two instances corrupt it), so every open in this process
+// goes through this queue: concurrent `/reports/latest` requests wait for each other.
+let warehouseQueue: Promise<unknown> = Promise.resolve();
+function withWarehouse<T>(warehouseDir: string, use: (db: PGlite) => Promise<T>): Promise<T> {
+  const next = warehouseQueue.then(async () => {
+    const db = new PGlite(warehouseDir);
+    try {
+      return await use(db);
+    } finally {
+      await db.close();
+    }
+  });
+  warehouseQueue = next.catch(() => undefined);
+  return next;
+}
+
+/**
+ * Builds the report from the local PGlite warehouse at `<dataDir>/warehouse`. The run is the given one, else the
+ * newest with recorded recommendations, else the newest `runs/<runId>/` in the local S3 folder; the window ends at
+ * the newest viewing event. Throws LocalSetupError when there is no warehouse yet or the run id is malformed.
+ */
+export async function buildLocalReport(
+  dataDir: string,
+  options: LocalReportOptions = {},
+): Promise<{ report: TopShowsReport; html: string }> {
+  const warehouseDir = dataPaths(dataDir).warehouse;
+  if (!existsSync(warehouseDir)) throw new LocalSetupError('no local warehouse: run `recs run` first');
+  if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
+    throw new LocalSetupError(`--run "${options.runId}" is not a run id (YYYYMMDDTHHMMSSZ-name)`);
+  }
+  return withWarehouse(warehouseDir, async (db) => {
+    // The local runtime creates the core tables; the report's own table may not be there yet.
+    await db.exec(reportDdl());
+    const runId = options.runId ?? (await latestRunId(db, dataDir)) ?? 'local';
+    const newest = await db.query<{ as_of: string | null }>(
+      'SELECT TO_CHAR(MAX(started_at), \'YYYY-MM-DD"T"HH24:MI:SS\') AS as_of FROM viewership_events',
+    );
+    const asOfText = newest.rows[0]?.as_of;
+    const now = options.now ?? new Date();
+    return generateReport(pgSqlRunner(db), {
+      runId,
+      asOf: asOfText ? new Date(`${asOfText}Z`) : now,
+      generatedAt: now,
+    });
+  });
+}
+
+/** The HTML of the newest local run's report, for the local HTTP server's `/reports/latest`. */
+export async function renderLatestReport(dataDir: string): Promise<string> {
+  return (await buildLocalReport(dataDir)).html;
+}
+
+async function latestRunId(db: PGlite, dataDir: string): Promise<string | undefined> {
+  const exposed = await db.query<{ run_id: string | null }>(
+    'SELECT MAX(run_id) AS run_id FROM recommendation_exposures',
+  );
+  const fromWarehouse = exposed.rows[0]?.run_id ?? undefined;
+  // s3rver keeps each bucket as a folder, so runs/<runId>/ prefixes are folders under <dataDir>/s3/<bucket>/runs.
+  const s3Dir = dataPaths(dataDir).s3;
+  const fromS3 = existsSync(s3Dir)
+    ? readdirSync(s3Dir, { withFileTypes: true })
+        .filter((bucket) => bucket.isDirectory() && existsSync(join(s3Dir, bucket.name, 'runs')))
+        .flatMap((bucket) => readdirSync(join(s3Dir, bucket.name, 'runs')))
+        .filter((name) => RUN_ID.test(name))
+    : [];
+  return [fromWarehouse, ...fromS3]
+    .filter((id): id is string => id !== undefined)
+    .sort()
+    .at(-1);
+}
