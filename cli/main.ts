@@ -10,6 +10,8 @@ const main = defineCommand({
     serve: () => import('./commands/serve.js').then((m) => m.default),
     token: () => import('./commands/token.js').then((m) => m.default),
     run: () => import('./commands/run.js').then((m) => m.default),
+    redrive: () => import('./commands/redrive.js').then((m) => m.default),
+    executions: () => import('./commands/executions.js').then((m) => m.default),
     evaluate: () => import('./commands/evaluate.js').then((m) => m.default),
   },
 });

@@ -41,13 +41,20 @@ export function isDistributedMap(state: AslState): boolean {
 export function bindTasks(
   definition: Pick<AslDefinition, 'States'>,
   bindings: readonly ResourceBinding[],
+  /** Wraps each bound handler (fault injection, local/faults.ts). */
+  wrap?: (
+    stateName: string,
+    state: AslState,
+    handler: (input: Json) => Promise<Json>,
+  ) => (input: Json) => Promise<Json>,
 ): Record<string, (input: Json) => Promise<Json>> {
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   for (const [name, state] of taskStates(definition)) {
     const resource = String(state.Resource ?? '');
     const binding = bindings.find((b) => b.matches(resource));
     if (!binding) throw new LocalSetupError(`state ${name}: no local binding for resource ${resource}`);
-    handlers[name] = (input) => binding.handle(input, name, state);
+    const handler = (input: Json) => binding.handle(input, name, state);
+    handlers[name] = wrap ? wrap(name, state, handler) : handler;
   }
   return handlers;
 }

@@ -18,3 +18,8 @@ export class TaskError extends Error {
 export class LocalSetupError extends LocalRuntimeError {
   override name = 'LocalSetupError';
 }
+
+/** `recs redrive` of an execution that is unknown, not FAILED, or failed by decision rather than by a Task error. */
+export class ExecutionNotRedrivableError extends LocalSetupError {
+  override name = 'ExecutionNotRedrivableError';
+}

@@ -1,6 +1,6 @@
 import './polyfills.js';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,10 +17,11 @@ import {
   type LoadedPipeline,
   loadPipeline,
 } from './asl-loader.js';
-import { bindTasks, isDistributedMap, LambdaHost, type ResourceBinding } from './bindings.js';
+import { bindTasks, isDistributedMap, LambdaHost, type ResourceBinding, taskStates } from './bindings.js';
 import { dataPaths, prepareDataDir } from './data-dir.js';
 import { type BatchRecord, type MapRunStore, runDistributedMap } from './distributed-map.js';
-import { LocalSetupError, TaskError } from './errors.js';
+import { ExecutionNotRedrivableError, LocalSetupError, TaskError } from './errors.js';
+import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
 import { type Progress, silentProgress } from './progress.js';
 import { RedshiftDataEmulator } from './redshift/data-api.js';
 import { startRedshiftDataServer } from './redshift/server.js';
@@ -180,7 +181,11 @@ export interface ExecutionRecord {
   startTime: string;
   stopTime?: string;
   redriveCount: number;
+  /** When the last redrive started. */
+  redriveDate?: string;
   failedState?: string;
+  /** The failure was a Task error (a redrive can restart that Task), not a decision such as ModelRejected. */
+  redrivable?: boolean;
   error?: { Error: string; Cause: string };
   output?: Json;
   runId?: string;
@@ -237,8 +242,45 @@ function stateNames(definition: Pick<AslDefinition, 'States'>, type?: string): s
     .map(([name]) => name);
 }
 
-/** Runs the whole pipeline locally and returns the summary `recs run --json` prints. */
-export async function runLocalPipeline(options: LocalRunOptions): Promise<ExecutionSummary> {
+/** What a session shares across executions: one set of stand-ins, one data dir, one process environment. */
+export interface LocalSessionOptions {
+  dataDir: string;
+  root?: string;
+  reset?: boolean;
+  /** Loaded into an empty warehouse; without it an empty warehouse stays empty. */
+  sample?: SampleOptions;
+  /** One line per state and other human progress (stderr in the CLI). */
+  log?: (line: string) => void;
+  progress?: Progress;
+  verbose?: boolean;
+  container?: ContainerCommand;
+  /** Milliseconds each Wait state pauses locally (default 200) and each retry waits (default 100). */
+  waitMs?: number;
+  retryMs?: number;
+}
+
+export interface StartExecutionOptions {
+  executionName?: string;
+  input?: Json;
+  /** `recs run --fail-at`: a fault to inject (local/faults.ts). */
+  failAt?: FaultSpec;
+}
+
+/**
+ * Stand-ins started once for several executions. The Lambdas build their SDK clients once per process,
+ * bound to the endpoints of the stand-ins they first saw, so every execution of a process must share them.
+ */
+export interface LocalSession {
+  readonly dataDir: string;
+  readonly stack: LocalStack;
+  readonly pipeline: LoadedPipeline;
+  start(options?: StartExecutionOptions): Promise<ExecutionSummary>;
+  redrive(executionName: string): Promise<ExecutionSummary>;
+  close(): Promise<void>;
+}
+
+/** Opens the data dir, starts the stand-ins, creates the bucket and table and (when empty) loads the sample. */
+export async function openLocalSession(options: LocalSessionOptions): Promise<LocalSession> {
   const root = options.root ?? PROJECT_ROOT;
   const log = options.log ?? (() => undefined);
   const progress = options.progress ?? silentProgress;
@@ -246,17 +288,6 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<Execut
   const pipeline = loadPipeline({ root });
   prepareDataDir(dataDir, { reset: options.reset });
   const paths = dataPaths(dataDir);
-  const executionName = options.executionName ?? defaultExecutionName();
-  if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) {
-    throw new LocalSetupError(`execution name "${executionName}" must be 1–80 characters of A-Z a-z 0-9 _ -`);
-  }
-  const executionDir = join(paths.executions, executionName);
-  if (existsSync(executionDir)) {
-    throw new LocalSetupError(
-      `execution ${executionName} already exists in ${dataDir} (names are unique, as in Step Functions)`,
-    );
-  }
-
   const stack = await startLocalStack(dataDir);
   try {
     Object.assign(process.env, stack.env, pipeline.environment, {
@@ -270,33 +301,152 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<Execut
     });
     await ensureRecommendationsTable(stack.dynamo, pipeline.names.tableName);
     await ensureWarehouse(stack.warehouse, root, options.sample, paths.sample, log, progress);
-
-    mkdirSync(executionDir, { recursive: true });
-    return await execute(pipeline, stack, {
-      ...options,
-      root,
-      executionName,
-      executionDir,
-      sagemakerDir: paths.sagemaker,
-      log,
-      progress,
-    });
-  } finally {
+  } catch (error) {
     await stack.stop();
+    throw error;
   }
+  const base = {
+    ...options,
+    root,
+    log,
+    progress,
+    sagemakerDir: paths.sagemaker,
+    statementsPath: join(dataDir, 'redshift-statements.json'),
+  };
+  return {
+    dataDir,
+    stack,
+    pipeline,
+    async start(start = {}) {
+      const executionName = start.executionName ?? defaultExecutionName();
+      if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) {
+        throw new LocalSetupError(`execution name "${executionName}" must be 1–80 characters of A-Z a-z 0-9 _ -`);
+      }
+      const executionDir = join(paths.executions, executionName);
+      if (existsSync(executionDir)) {
+        throw new LocalSetupError(
+          `execution ${executionName} already exists in ${dataDir} (names are unique, as in Step Functions)`,
+        );
+      }
+      mkdirSync(executionDir, { recursive: true });
+      return execute(pipeline, stack, {
+        ...base,
+        executionName,
+        executionDir,
+        input: start.input ?? {},
+        faults: new FaultInjector(start.failAt),
+      });
+    },
+    async redrive(executionName) {
+      const { record, failedState, input } = redrivePoint(dataDir, executionName);
+      return execute(pipeline, stack, {
+        ...base,
+        executionName,
+        executionDir: join(paths.executions, executionName),
+        input,
+        faults: new FaultInjector(),
+        redrive: { record, startAt: failedState },
+      });
+    },
+    close: () => stack.stop(),
+  };
+}
+
+export interface LocalRunOptions extends LocalSessionOptions, StartExecutionOptions {
+  sample: SampleOptions;
+}
+
+/** Runs the whole pipeline locally and returns the summary `recs run --json` prints. */
+export async function runLocalPipeline(options: LocalRunOptions): Promise<ExecutionSummary> {
+  if (options.executionName !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(options.executionName)) {
+    throw new LocalSetupError(`execution name "${options.executionName}" must be 1–80 characters of A-Z a-z 0-9 _ -`);
+  }
+  const session = await openLocalSession(options);
+  try {
+    return await session.start(options);
+  } finally {
+    await session.close();
+  }
+}
+
+/** `recs redrive`: continues a FAILED execution of the data dir; refuses anything else before starting stand-ins. */
+export async function redriveLocalExecution(
+  options: LocalSessionOptions & { executionName: string },
+): Promise<ExecutionSummary> {
+  redrivePoint(resolve(options.dataDir), options.executionName);
+  const session = await openLocalSession(options);
+  try {
+    return await session.redrive(options.executionName);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Every execution recorded in the data dir, oldest first. */
+export function listExecutions(dataDir: string): ExecutionRecord[] {
+  const dir = dataPaths(resolve(dataDir)).executions;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => readExecutionRecord(dataDir, name))
+    .filter((record): record is ExecutionRecord => record !== undefined)
+    .sort((a, b) => a.startTime.localeCompare(b.startTime) || a.executionName.localeCompare(b.executionName));
+}
+
+export function readExecutionRecord(dataDir: string, executionName: string): ExecutionRecord | undefined {
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) return undefined;
+  const path = join(dataPaths(resolve(dataDir)).executions, executionName, 'execution.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ExecutionRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a redrive resumes: the state whose failure failed the execution (the Task whose Catch routed to
+ * RecordFailure, not RecordFailure or PipelineFailed), with the input it last entered with.
+ */
+function redrivePoint(
+  dataDir: string,
+  executionName: string,
+): { record: ExecutionRecord; failedState: string; input: Json } {
+  const record = readExecutionRecord(dataDir, executionName);
+  if (!record) throw new ExecutionNotRedrivableError(`no execution named "${executionName}" in ${dataDir}`);
+  if (record.status !== 'FAILED') {
+    throw new ExecutionNotRedrivableError(
+      `execution ${executionName} is ${record.status}; only a FAILED execution can be redriven`,
+    );
+  }
+  const failedState = record.failedState;
+  const historyPath = join(dataPaths(dataDir).executions, executionName, 'history.jsonl');
+  let input: Json | undefined;
+  if (failedState && existsSync(historyPath)) {
+    for (const line of readFileSync(historyPath, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as HistoryEvent;
+      if (event.type === 'StateEntered' && event.stateName === failedState) input = event.input as Json;
+    }
+  }
+  if (!failedState || input === undefined || !record.redrivable) {
+    throw new ExecutionNotRedrivableError(
+      `execution ${executionName} failed at ${failedState ?? 'an unknown state'} by decision (${record.error?.Error ?? 'no error'}), not by a Task error; fix the cause and start a new execution`,
+    );
+  }
+  return { record, failedState, input };
 }
 
 async function ensureWarehouse(
   db: PGlite,
   root: string,
-  sample: SampleOptions,
+  sample: SampleOptions | undefined,
   samplePath: string,
   log: (line: string) => void,
   progress: Progress,
 ): Promise<void> {
   for (const ddl of ['sql/schema.sql', 'sql/schema_report.sql']) await db.exec(readFileSync(join(root, ddl), 'utf8'));
   const { rows } = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM viewership_events');
-  if ((rows[0]?.n ?? 0) > 0) return;
+  if ((rows[0]?.n ?? 0) > 0 || !sample) return;
   const started = performance.now();
   const data = generateSample(sample);
   await loadSample(db, data, (fraction) => progress.update('loading sample', fraction, `${data.events.length} events`));
@@ -312,13 +462,19 @@ async function ensureWarehouse(
   );
 }
 
-interface ExecuteOptions extends LocalRunOptions {
+interface ExecuteOptions extends LocalSessionOptions {
   root: string;
   executionName: string;
   executionDir: string;
   sagemakerDir: string;
   log: (line: string) => void;
   progress: Progress;
+  input: Json;
+  faults: FaultInjector;
+  /** Finished Data API statements, kept across processes (local/runtime.ts describeStatementDurably). */
+  statementsPath: string;
+  /** Set for a redrive: the recorded execution and the state it resumes at. */
+  redrive?: { record: ExecutionRecord; startAt: string };
 }
 
 async function execute(
@@ -326,33 +482,46 @@ async function execute(
   stack: LocalStack,
   options: ExecuteOptions,
 ): Promise<ExecutionSummary> {
-  const { executionName, executionDir, log } = options;
+  const { executionName, executionDir, log, faults } = options;
   const started = new Date();
   const arn = executionArn(executionName);
+  const previous = options.redrive?.record;
+  const redriveCount = previous ? previous.redriveCount + 1 : 0;
   const context = {
     Execution: {
       Id: arn,
       Name: executionName,
       RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/PipelineRole`,
-      RedriveCount: 0,
-      RecordedStartTime: started.toISOString(),
+      RedriveCount: redriveCount,
+      // A redrive keeps the execution's start time (and so its run id), as RedriveExecution does.
+      RecordedStartTime: previous?.startTime ?? started.toISOString(),
     },
     StateMachine: {
       Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`,
       Name: STATE_MACHINE_NAME,
     },
   };
-  const input = options.input ?? {};
-  const record: ExecutionRecord = {
-    executionName,
-    executionArn: arn,
-    status: 'RUNNING',
-    input,
-    startTime: started.toISOString(),
-    redriveCount: 0,
-  };
+  const input = options.input;
+  const record: ExecutionRecord = previous
+    ? {
+        executionName,
+        executionArn: arn,
+        status: 'RUNNING',
+        input: previous.input,
+        startTime: previous.startTime,
+        redriveCount,
+        redriveDate: started.toISOString(),
+        ...(previous.runId ? { runId: previous.runId } : {}),
+      }
+    : {
+        executionName,
+        executionArn: arn,
+        status: 'RUNNING',
+        input,
+        startTime: started.toISOString(),
+        redriveCount,
+      };
   const saveRecord = () => writeFileSync(join(executionDir, 'execution.json'), `${JSON.stringify(record, null, 2)}\n`);
-  saveRecord();
 
   const player = new SageMakerPlayer({
     s3: stack.s3,
@@ -378,7 +547,7 @@ async function execute(
   const redshift = sdk('aws-sdk:redshiftdata', {
     batchExecuteStatement: (p) => stack.redshift.batchExecuteStatement(p),
     executeStatement: (p) => stack.redshift.executeStatement(p),
-    describeStatement: (p) => stack.redshift.describeStatement(p),
+    describeStatement: (p) => describeStatementDurably(stack.redshift, p, options.statementsPath),
     getStatementResult: (p) => stack.redshift.getStatementResult(p),
   });
   const sagemaker = sdk('sagemaker', {
@@ -411,21 +580,38 @@ async function execute(
       for (const [name, child] of childMaps) distributedMaps.set(name, child);
       const childMachine = new StateMachine(childDefinition as never, { validationOptions: { checkArn: false } });
       const childOverrides = {
-        taskResourceLocalHandlers: bindTasks(childDefinition, bindings),
+        taskResourceLocalHandlers: bindTasks(childDefinition, bindings, (name, child, handler) =>
+          faults.wrap(name, child, handler),
+        ),
         ...waitOverrides(childDefinition),
       };
+      // The batch `--fail-at MAP:batch=B` names runs with every Task of that child failing.
+      const faultyOverrides = (index: number) => ({
+        ...childOverrides,
+        taskResourceLocalHandlers: bindTasks(childDefinition, bindings, (name, child, handler) =>
+          faults.wrapBatch(stateName, index, name, child, handler),
+        ),
+      });
       return runDistributedMap(mapInput, {
         stateName,
         state,
         s3: stack.s3,
         context,
         store: mapStore,
+        reuseSucceeded: previous !== undefined,
         progress: options.progress,
-        runChild: async (childInput, childContext) =>
-          (await childMachine.run(childInput as never, {
-            overrides: childOverrides as never,
+        runChild: async (childInput, childContext) => {
+          const index = Number(
+            String((childContext.Execution as { Name?: string }).Name)
+              .split('-')
+              .at(-1),
+          );
+          const overrides = faults.targetsBatch(stateName, index) ? faultyOverrides(index) : childOverrides;
+          return (await childMachine.run(childInput as never, {
+            overrides: overrides as never,
             context: childContext as never,
-          }).result) as Json,
+          }).result) as Json;
+        },
       });
     },
   };
@@ -438,16 +624,45 @@ async function execute(
     distributedMapBinding,
   ];
 
-  const definition = localizeDefinition(pipeline.definition, distributedMaps);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-  const overrides = { taskResourceLocalHandlers: bindTasks(definition, bindings), ...waitOverrides(definition) };
+  const localized = localizeDefinition(pipeline.definition, distributedMaps);
+  faults.check(
+    [
+      ...taskStates(localized).map(([name]) => name),
+      ...[...distributedMaps.values()].flatMap((map) =>
+        taskStates(map.ItemProcessor as unknown as AslDefinition).map(([name]) => name),
+      ),
+    ],
+    [...distributedMaps.keys()],
+  );
+  // A redrive runs the same definition from the state that failed, with the input it entered with.
+  const definition = options.redrive ? { ...localized, StartAt: options.redrive.startAt } : localized;
+  // The redriven definition leaves the states before StartAt unreachable; the original run validated it.
+  const machine = new StateMachine(definition as never, {
+    validationOptions: options.redrive ? { noValidate: true } : { checkArn: false },
+  });
+  const overrides = {
+    taskResourceLocalHandlers: bindTasks(definition, bindings, (name, state, handler) =>
+      faults.wrap(name, state, handler),
+    ),
+    ...waitOverrides(definition),
+  };
 
-  log(`▶ ${executionName}`);
+  saveRecord();
+  if (previous) {
+    appendFileSync(
+      join(executionDir, 'history.jsonl'),
+      `${JSON.stringify({ type: 'ExecutionRedriven', timestamp: started.getTime(), redriveCount, stateName: options.redrive?.startAt })}\n`,
+    );
+    log(`▶ ${executionName} (redrive ${redriveCount} from ${options.redrive?.startAt})`);
+  } else {
+    log(`▶ ${executionName}${faults.spec ? ` (--fail-at ${formatFault(faults.spec)})` : ''}`);
+  }
   const execution = machine.run(input as never, { overrides: overrides as never, context: context as never });
   const timings = new Map<string, StateTiming>();
   const entered = new Map<string, number>();
   let lastOutput: Json | undefined;
   let failedState: string | undefined;
+  let isTaskFailure = false;
   let lastFailure: { state: string; error: string; cause: string } | undefined;
   const historyPath = join(executionDir, 'history.jsonl');
   const consume = (async () => {
@@ -496,7 +711,10 @@ async function execute(
         timing.status = 'FAILED';
         timings.set(name, timing);
         // The first caught failure is the run's; later ones happen on the failure path itself.
-        failedState ??= name;
+        if (failedState === undefined) {
+          failedState = name;
+          isTaskFailure = e.state?.type === 'Task';
+        }
         log(
           `  ✗ ${name.padEnd(22)} ${seconds.toFixed(1).padStart(6)}s  ${lastFailure?.error ?? ''}: ${oneLine(lastFailure?.cause ?? '')}`,
         );
@@ -516,7 +734,10 @@ async function execute(
   }
   await consume;
   // An uncaught failure: the failing state is the one whose error ended the execution.
-  if (status === 'FAILED' && !failedState) failedState = lastFailure?.state;
+  if (status === 'FAILED' && !failedState) {
+    failedState = lastFailure?.state;
+    isTaskFailure = failedState !== undefined && definition.States[failedState]?.Type === 'Task';
+  }
   if (status === 'FAILED' && failedState && !timings.has(failedState)) {
     timings.set(failedState, {
       name: failedState,
@@ -529,7 +750,7 @@ async function execute(
   Object.assign(record, {
     status,
     stopTime: stopped.toISOString(),
-    ...(failedState && status === 'FAILED' ? { failedState } : {}),
+    ...(failedState && status === 'FAILED' ? { failedState, redrivable: isTaskFailure } : {}),
     ...(error ? { error } : {}),
     ...(output !== undefined ? { output } : {}),
     ...(typeof (finalState.run as Record<string, Json> | undefined)?.runId === 'string'
@@ -561,6 +782,37 @@ async function execute(
       : `■ ${executionName} FAILED at ${failedState ?? '?'}: ${summary.error ?? ''}`,
   );
   return summary;
+}
+
+/**
+ * DescribeStatement that also answers for statements finished in an earlier process, as the real Data API
+ * keeps them for 24 hours: a redrive that resumes at CheckUnload describes the original run's statement.
+ */
+function describeStatementDurably(
+  redshift: RedshiftDataEmulator,
+  params: Record<string, unknown>,
+  path: string,
+): Record<string, unknown> {
+  const read = (): Record<string, Record<string, unknown>> => {
+    try {
+      return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+    } catch {
+      return {};
+    }
+  };
+  const id = String(params.Id ?? '');
+  let described: Record<string, unknown>;
+  try {
+    described = redshift.describeStatement(params);
+  } catch (error) {
+    const recorded = read()[id];
+    if (recorded) return recorded;
+    throw error;
+  }
+  if (described.Status === 'FINISHED' || described.Status === 'FAILED' || described.Status === 'ABORTED') {
+    writeFileSync(path, JSON.stringify({ ...read(), [id]: described }));
+  }
+  return described;
 }
 
 /** A .sync job failure's Cause is the whole job description; its FailureReason is what a person needs. */

@@ -11,6 +11,11 @@ const ARGS = {
   days: { type: 'string', description: 'days of viewing events in the sample', default: '28' },
   seed: { type: 'string', description: 'sample seed', default: '42' },
   'execution-name': { type: 'string', description: 'Step Functions execution name (default: local-<timestamp>)' },
+  'fail-at': {
+    type: 'string',
+    description:
+      'inject a fault: STATE (every attempt fails, retries run out, Catch → RecordFailure → FAILED), STATE:N (only attempt N fails; Retry recovers), WriteTopTen:batch=B[:N] (Distributed Map child batch B, 0-based)',
+  },
   'data-dir': { type: 'string', description: 'where the stand-ins keep their state', default: '.recs' },
   reset: { type: 'boolean', description: 'start from an empty data dir', default: false },
   json: { type: 'boolean', description: 'print the summary as JSON (last stdout line)', default: false },
@@ -55,6 +60,11 @@ export default defineCommand({
     if (!dataDir) throw new UsageError('--data-dir must not be empty');
     const { runLocalPipeline } = await import('../../local/runtime.js');
     const { LocalSetupError } = await import('../../local/errors.js');
+    const { parseFaultSpec } = await import('../../local/faults.js');
+    const failAt =
+      args['fail-at'] !== undefined
+        ? toUsage(() => parseFaultSpec(String(args['fail-at'])), LocalSetupError)
+        : undefined;
     const { stderrProgress } = await import('../../local/progress.js');
     const { renderSummary } = await import('../../local/summary.js');
     const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -63,18 +73,36 @@ export default defineCommand({
       reset: Boolean(args.reset),
       sample,
       ...(args['execution-name'] ? { executionName: String(args['execution-name']) } : {}),
+      ...(failAt ? { failAt } : {}),
       verbose: Boolean(args.verbose),
       log,
       progress: stderrProgress(),
     }).catch((error: unknown) => {
       throw error instanceof LocalSetupError ? new UsageError(error.message, { cause: error }) : error;
     });
-    if (args.json) {
-      const { sampleViewer: _viewer, runId: _runId, ...shape } = summary;
-      process.stdout.write(`${JSON.stringify(shape)}\n`);
-    } else {
-      process.stdout.write(renderSummary(summary));
-    }
-    process.exitCode = summary.status === 'SUCCEEDED' ? 0 : 1;
+    printSummary(summary, Boolean(args.json), renderSummary);
   },
 });
+
+function toUsage<T>(parse: () => T, errorClass: new (...args: never[]) => Error): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw error instanceof errorClass ? new UsageError((error as Error).message, { cause: error }) : error;
+  }
+}
+
+/** `--json`: one line, the summary without the sample viewer and run id; exit 1 when the execution failed. */
+export function printSummary(
+  summary: import('../../local/runtime.js').ExecutionSummary,
+  json: boolean,
+  render: (summary: import('../../local/runtime.js').ExecutionSummary) => string,
+): void {
+  if (json) {
+    const { sampleViewer: _viewer, runId: _runId, ...shape } = summary;
+    process.stdout.write(`${JSON.stringify(shape)}\n`);
+  } else {
+    process.stdout.write(render(summary));
+  }
+  process.exitCode = summary.status === 'SUCCEEDED' ? 0 : 1;
+}

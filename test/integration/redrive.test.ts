@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFaultSpec } from '../../local/faults.js';
+import { type ExecutionSummary, type LocalSession, openLocalSession } from '../../local/runtime.js';
+import { getItem, jobsOf, readRegistry, runContent } from './redrive-support.js';
+
+// Issue #7: every Task state fails (through its Retry and Catch), the execution is redriven, and what the run
+// leaves in DynamoDB equals a clean run's. One session (one set of stand-ins) serves every execution: the
+// Lambdas keep the SDK clients of the first stand-ins they see, and a small sample keeps each run ~5 s.
+const today = new Date();
+const END = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
+const SAMPLE = { viewers: 200, shows: 40, days: 14, seed: 7, endDate: END };
+// A fixed as-of time: every execution unloads exactly the same rows, whenever it starts.
+const INPUT = { asOf: END.toISOString() };
+
+const MATRIX = [
+  'PrepareRun',
+  'UnloadViewership',
+  'CheckUnload',
+  'TrainModel',
+  'QualityGate',
+  'CreateModel',
+  'BatchRecommend',
+  'WriteTopTen:batch=1',
+  'Publish',
+];
+
+// The Task states in the order the pipeline runs them.
+const ORDER = MATRIX.map((spec) => spec.split(':')[0] as string);
+
+describe('redrive: every Task state fails, is redriven, and ends as a clean run', () => {
+  let dataDir: string;
+  let session: LocalSession;
+  let baseline: ExecutionSummary;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'recs-redrive-'));
+    session = await openLocalSession({ dataDir, sample: SAMPLE, waitMs: 50, retryMs: 5 });
+    baseline = await session.start({ executionName: 'baseline', input: INPUT });
+  }, 120_000);
+
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs a clean baseline', () => {
+    expect(baseline.status, baseline.error).toBe('SUCCEEDED');
+    expect(baseline.recommendationsWritten).toBe(SAMPLE.viewers);
+  });
+
+  it.each(MATRIX)('%s: fails after its retries, then a redrive finishes the same run', async (spec) => {
+    // Prepare
+    const fault = parseFaultSpec(spec);
+    const name = `fail-${fault.state.toLowerCase()}`;
+
+    // Act
+    const failed = await session.start({ executionName: name, input: INPUT, failAt: fault });
+    const redriven = await session.redrive(name);
+
+    // Assess
+    expect(failed.status).toBe('FAILED');
+    expect(failed.failedState).toBe(fault.state);
+    expect(redriven.status, redriven.error).toBe('SUCCEEDED');
+    expect(redriven.runId).toBe(failed.runId ?? redriven.runId);
+    // Succeeded states are not rerun: the redrive starts at the failed state.
+    expect(redriven.states[0]?.name).toBe(fault.state);
+    const ran = new Set(redriven.states.map((state) => state.name));
+    const failedAt = ORDER.indexOf(fault.state);
+    for (const before of ORDER.slice(0, failedAt)) expect(ran.has(before), `${before} reran`).toBe(false);
+    const runId = redriven.runId as string;
+    expect(await runContent(session, runId)).toEqual(await runContent(session, baseline.runId as string));
+    const record = await getItem(session, { viewerId: '#run', runId });
+    expect(record).toMatchObject({ status: 'PUBLISHED', published: true, liveRunId: runId });
+    expect(record.error).toBeUndefined();
+    // One training job, one model, one transform job: a failure never left a second one behind.
+    const jobs = jobsOf(readRegistry(dataDir), runId);
+    expect(jobs.training).toHaveLength(1);
+    expect(jobs.models).toHaveLength(1);
+    expect(jobs.transforms).toHaveLength(1);
+    // Names carry the redrive count of the attempt that created them: r1 from the failed state on.
+    const reruns = (state: string) => ORDER.indexOf(state) >= failedAt;
+    expect(jobs.training[0]).toMatch(reruns('TrainModel') ? /-train-r1$/ : /-train-r0$/);
+    expect(jobs.models[0]).toMatch(reruns('CreateModel') ? /-model-r1$/ : /-model-r0$/);
+    expect(jobs.transforms[0]).toMatch(reruns('BatchRecommend') ? /-recs-r1$/ : /-recs-r0$/);
+  });
+
+  it('a fault on one attempt only (STATE:N) is absorbed by the Retry, with no second job', async () => {
+    const summary = await session.start({
+      executionName: 'retry-trainmodel',
+      input: INPUT,
+      failAt: parseFaultSpec('TrainModel:1'),
+    });
+
+    expect(summary.status, summary.error).toBe('SUCCEEDED');
+    expect(await runContent(session, summary.runId as string)).toEqual(
+      await runContent(session, baseline.runId as string),
+    );
+    expect(jobsOf(readRegistry(dataDir), summary.runId as string).training).toHaveLength(1);
+  });
+
+  it('refuses to redrive a SUCCEEDED or unknown execution', async () => {
+    await expect(session.redrive('baseline')).rejects.toThrow(/SUCCEEDED; only a FAILED execution/);
+    await expect(session.redrive('no-such-run')).rejects.toThrow(/no execution named/);
+  });
+
+  it('racing: a newer run published, then an older run redriven to success, leaves the newer run live', async () => {
+    // Prepare: the older run fails at Publish; a newer scheduled run then succeeds.
+    const older = await session.start({ executionName: 'race-a-older', input: INPUT, failAt: { state: 'Publish' } });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // run ids are to the second
+    const newer = await session.start({ executionName: 'race-b-newer', input: INPUT });
+
+    // Act
+    const redriven = await session.redrive('race-a-older');
+
+    // Assess
+    expect(older.status).toBe('FAILED');
+    expect(newer.status).toBe('SUCCEEDED');
+    expect(redriven.status).toBe('SUCCEEDED');
+    expect(String(newer.runId) > String(older.runId)).toBe(true);
+    const live = await getItem(session, { viewerId: '#live', runId: '#' });
+    expect(live.liveRunId).toBe(newer.runId);
+    const olderRecord = await getItem(session, { viewerId: '#run', runId: older.runId as string });
+    expect(olderRecord).toMatchObject({ status: 'SUPERSEDED', published: false, supersededBy: newer.runId });
+    // Redriving the newer run's Publish again (a Lambda retry) keeps it live: the pointer moves only forward.
+    const newerRecord = await getItem(session, { viewerId: '#run', runId: newer.runId as string });
+    expect(newerRecord).toMatchObject({ status: 'PUBLISHED', liveRunId: newer.runId });
+  });
+});
