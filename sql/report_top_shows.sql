@@ -6,7 +6,9 @@
 --   'brand_week' per brand x week: unique viewers and watch hours across all partners (the trend lines).
 --   'rec_hit'    per show recommended in the exposure run: the viewers it was recommended to, and how many of them
 --                watched it at or after recommended_at (the recommendation hit rate). The exposure run is the newest
---                run in recommendation_exposures (sql/schema_report.sql) at or before the run_id parameter.
+--                run in recommendation_exposures (sql/schema_report.sql) at or before the run_id parameter whose lists
+--                went out before as_of: inside the pipeline that is the previous run (this run's lists have had no
+--                time to convert), for `recs report --run` on an older run it is that run.
 -- Inputs: viewership_events, identity_map, shows, recommendation_exposures. Cleaning as in unload_viewership.sql:
 --   ambiguous or unknown accounts, unknown shows and watch_seconds <= 0 are dropped, duplicate events count once,
 --   watch time is clamped to 6 hours.
@@ -120,7 +122,12 @@ brand_weeks_lagged AS (
 exposures AS (
   SELECT run_id, viewer_id, show_id, MIN(recommended_at) AS recommended_at
   FROM recommendation_exposures
-  WHERE run_id = (SELECT MAX(run_id) FROM recommendation_exposures WHERE run_id <= :run_id)
+  WHERE run_id = (
+    SELECT MAX(run_id)
+    FROM recommendation_exposures
+    WHERE run_id <= :run_id
+      AND recommended_at < CAST(:as_of AS TIMESTAMP)
+  )
   GROUP BY run_id, viewer_id, show_id
 ),
 conversions AS (

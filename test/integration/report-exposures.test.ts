@@ -124,11 +124,26 @@ describe('ReportTopShows records the run exposures before reporting', () => {
     });
   });
 
-  it("fills the report's hit-rate section from those exposures", async () => {
-    const { jsonKey } = await writeRunReport(run, deps(), new Date('2024-03-18T00:10:00Z'));
+  it("reports a run's hit rate in the next run's report, not in its own", async () => {
+    // Prepare: the next day's run recommends from the same transform output (its own lists cannot convert yet).
+    const nextRunId = '20240318T235959Z-exposures';
+    const nextRun = {
+      ...run,
+      runId: nextRunId,
+      asOf: '2024-03-18T23:59:59.000Z',
+      prefixes: { ...run.prefixes, report: `runs/${nextRunId}/report/` },
+    };
+    const readReport = async (key: string) => {
+      const object = await standIns.s3.send(new GetObjectCommand({ Bucket: run.bucket, Key: key }));
+      return JSON.parse((await object.Body?.transformToString()) ?? 'null') as TopShowsReport;
+    };
 
-    const object = await standIns.s3.send(new GetObjectCommand({ Bucket: run.bucket, Key: jsonKey }));
-    const report = JSON.parse((await object.Body?.transformToString()) ?? 'null') as TopShowsReport;
+    // Act
+    const own = await readReport((await writeRunReport(run, deps(), new Date('2024-03-18T00:10:00Z'))).jsonKey);
+    const report = await readReport((await writeRunReport(nextRun, deps(), new Date('2024-03-19T00:10:00Z'))).jsonKey);
+
+    // Assess
+    expect(own.recommendations?.recommendedViewers ?? 0).toBe(0);
     // Shows s2 and s3 were recommended to both viewers, s1 to v1; v1 watched s2 at recommended_at.
     expect(report.recommendations).toMatchObject({
       runId: RUN_ID,
