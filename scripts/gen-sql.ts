@@ -1,5 +1,5 @@
 /**
- * Embeds the five `sql/unload_*.sql` SELECTs in `functions/prepare-run/unload-sql.generated.ts`.
+ * Embeds the `sql/unload_*.sql` SELECTs in `functions/prepare-run/unload-sql.generated.ts`.
  * Lambdas are bundled with esbuild and run locally under tsx, neither of which loads `.sql` as text, so
  * the SQL travels as a generated module. A test compares the committed module with this renderer, so
  * editing a `.sql` file without rerunning `npx tsx scripts/gen-sql.ts` fails CI.
@@ -14,6 +14,7 @@ export const UNLOAD_SQL_FILES = {
   accounts: 'unload_accounts.sql',
   viewers: 'unload_viewers.sql',
   popular: 'unload_popular.sql',
+  dataQuality: 'unload_data_quality.sql',
 } as const;
 
 export const GENERATED_MODULE_PATH = fileURLToPath(

@@ -93,3 +93,21 @@ describe('the other UNLOAD selects', () => {
     ]);
   });
 });
+
+describe('unload_data_quality.sql', () => {
+  it('counts every bad row the viewership cleaning drops, clamps or merges, one row per kind', async () => {
+    const { rows } = await db.query<{ kind: string; row_count: number }>(select('unload_data_quality.sql'));
+
+    expect(Object.fromEntries(rows.map((row) => [row.kind, Number(row.row_count)]))).toEqual({
+      nullIds: 1, // the hulu event without an account
+      futureEvents: 1, // bob's event after the as-of time
+      nonPositiveWatchSeconds: 1, // bob's -5 seconds
+      duplicateEvents: 1, // ann's hulu event recorded twice
+      unknownViewer: 2, // the shared (ambiguous) account and the unmapped one
+      unknownShow: 1, // ann on missing-show
+      clampedWatchSeconds: 1, // ann's 25 hours on own
+      ambiguousIdentityAccounts: 1, // y-shared → bob and cat
+    });
+    expect(rows.map((row) => row.kind)).toHaveLength(8);
+  });
+});

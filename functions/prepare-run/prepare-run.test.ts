@@ -71,6 +71,7 @@ describe('prepareRun', () => {
       [
         'accounts',
         'catalog',
+        'dataQuality',
         'fanoutResults',
         'model',
         'popular',
@@ -88,10 +89,10 @@ describe('prepareRun', () => {
     expect(run.prefixes.fanoutResults).toBe(`runs/${run.runId}/fanout-results/`);
   });
 
-  it('renders the five UNLOAD statements in channel order with the as-of literal', () => {
+  it('renders the six UNLOAD statements in channel order with the as-of literal', () => {
     const run = prepareRun(event({ input: { asOf: '2024-04-30T12:34:56Z' } }), deps);
 
-    expect(run.unloadSqls).toHaveLength(5);
+    expect(run.unloadSqls).toHaveLength(6);
     const targets = run.unloadSqls.map((sql) => /TO 's3:\/\/([^']+)'/.exec(sql)?.[1]);
     expect(targets).toEqual([
       `show-recs-data-dev/${run.prefixes.viewership}`,
@@ -99,6 +100,7 @@ describe('prepareRun', () => {
       `show-recs-data-dev/${run.prefixes.accounts}`,
       `show-recs-data-dev/${run.prefixes.transformInput}`,
       `show-recs-data-dev/${run.prefixes.popular}`,
+      `show-recs-data-dev/${run.prefixes.dataQuality}`,
     ]);
     expect(run.unloadSqls[0]).toContain("TIMESTAMP ''2024-04-30 12:34:56''");
     expect(run.unloadSqls.join('\n')).not.toContain('{{AS_OF}}');

@@ -17,6 +17,7 @@ export interface RunPrefixes {
   accounts: string;
   transformInput: string;
   popular: string;
+  dataQuality: string;
   model: string;
   recommendations: string;
   fanoutResults: string;
@@ -38,6 +39,7 @@ export interface UnloadSelects {
   accounts: string;
   viewers: string;
   popular: string;
+  dataQuality: string;
 }
 
 export interface PrepareRunDeps {
@@ -110,6 +112,7 @@ export function makePrefixes(runId: string): RunPrefixes {
     accounts: `${root}accounts/`,
     transformInput: `${root}transform-input/`,
     popular: `${root}popular/`,
+    dataQuality: `${root}data-quality/`,
     model: `${root}model/`,
     recommendations: `${root}recommendations/`,
     fanoutResults: `${root}fanout-results/`,
@@ -129,6 +132,7 @@ export function prepareRun(event: PrepareRunEvent, deps: PrepareRunDeps): Run {
     ['accounts', prefixes.accounts],
     ['viewers', prefixes.transformInput],
     ['popular', prefixes.popular],
+    ['dataQuality', prefixes.dataQuality],
   ] as const;
   const unloadSqls = targets.map(([channel, prefix]) =>
     renderUnload(deps.selects[channel], { channel, bucket: deps.bucket, prefix }, asOf, deps.redshiftIamRoleArn),

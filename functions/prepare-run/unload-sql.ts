@@ -25,6 +25,8 @@ const UNLOAD_OPTIONS: Record<string, string> = {
   accounts: 'PARALLEL ON',
   viewers: 'PARALLEL ON MAXFILESIZE 5 MB',
   popular: 'PARALLEL OFF',
+  // Eight rows of counts (issue #7): one part, read by Publish and RecordFailure.
+  dataQuality: 'PARALLEL OFF',
 };
 
 /** `TIMESTAMP 'YYYY-MM-DD HH:MM:SS'` (UTC) for the `{{AS_OF}}` token. */

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { readBadRows } from '../_shared/data-quality.js';
 import {
   LIVE_KEY,
   LivePointer,
@@ -28,7 +29,7 @@ export const PublishRunEvent = z.object({
     runId: RunId,
     bucket: z.string().min(3),
     asOf: z.string().optional(),
-    prefixes: z.looseObject({ popular: z.string().min(1) }),
+    prefixes: z.looseObject({ popular: z.string().min(1), dataQuality: z.string().min(1).optional() }),
   }),
   training: z.looseObject({ jobName: z.string().optional() }),
   quality: z.looseObject({
@@ -246,6 +247,9 @@ export async function publishRun(event: PublishRunEvent, deps: PublishRunDeps): 
   const publishedAt = new Date(nowMs).toISOString();
   const counts = await sumFanoutResults(event.fanout.ResultWriterDetails, deps.s3);
   const popular = await readPopularShows(run.bucket, run.prefixes.popular, deps);
+  const badRows = run.prefixes.dataQuality
+    ? await readBadRows(deps.s3, run.bucket, run.prefixes.dataQuality)
+    : undefined;
 
   await deps.dynamo.send(
     new PutCommand({
@@ -275,6 +279,7 @@ export async function publishRun(event: PublishRunEvent, deps: PublishRunDeps): 
         trainingJobName: training.jobName,
         asOf: run.asOf,
         counts: { ...counts, popularShows: popular.length },
+        ...(badRows ? { badRows } : {}),
         metrics: {
           ndcg: quality.ndcg,
           recall: quality.recall,

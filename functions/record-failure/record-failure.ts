@@ -1,6 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { type BadRows, readBadRows } from '../_shared/data-quality.js';
 import { RUN_ID_PATTERN, runRecordKey } from '../_shared/dynamo-table.js';
 import { RecsError } from '../_shared/errors.js';
 
@@ -15,7 +17,13 @@ export const RecordFailureEvent = z.object({
   state: z
     .looseObject({
       // Loose on purpose: recording a failure must not fail on the state it is recording.
-      run: z.looseObject({ runId: z.string().optional() }).optional(),
+      run: z
+        .looseObject({
+          runId: z.string().optional(),
+          bucket: z.string().optional(),
+          prefixes: z.looseObject({ dataQuality: z.string().optional() }).optional(),
+        })
+        .optional(),
       error: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
     })
     .default({}),
@@ -24,6 +32,8 @@ export type RecordFailureEvent = z.infer<typeof RecordFailureEvent>;
 
 export interface RecordFailureDeps {
   dynamo: Pick<DynamoDBDocumentClient, 'send'>;
+  /** Reads the run's data-quality counts when the UNLOAD wrote them; without it the record has no badRows. */
+  s3?: Pick<S3Client, 'send'>;
   tableName: string;
   now: () => number;
 }
@@ -38,6 +48,14 @@ export function failureRunId(event: RecordFailureEvent): string {
   return `unprepared-${event.executionName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}`;
 }
 
+/** The data-quality counts of a run that got as far as its UNLOAD; a read problem never blocks the record. */
+async function failureBadRows(event: RecordFailureEvent, deps: RecordFailureDeps): Promise<BadRows | undefined> {
+  const run = event.state.run;
+  const prefix = run?.prefixes?.dataQuality;
+  if (!deps.s3 || !run?.bucket || !prefix || !/^runs\/[A-Za-z0-9_-]+\/data-quality\/$/.test(prefix)) return undefined;
+  return readBadRows(deps.s3, run.bucket, prefix).catch(() => undefined);
+}
+
 /** Writes `status: FAILED` and the error; a run already PUBLISHED keeps its status and gets `lastError`. */
 export async function recordFailure(
   event: RecordFailureEvent,
@@ -49,18 +67,24 @@ export async function recordFailure(
     Cause: (event.state.error?.Cause ?? '').slice(0, MAX_CAUSE_CHARS),
   };
   const values = { ':error': error, ':at': new Date(deps.now()).toISOString(), ':execution': event.executionName };
+  const badRows = await failureBadRows(event, deps);
   try {
     await deps.dynamo.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: runRecordKey(runId),
-        UpdateExpression:
-          'SET #status = :failed, published = :false, #error = :error, failedAt = :at, executionName = :execution, updatedAt = :at',
+        UpdateExpression: `SET #status = :failed, published = :false, #error = :error, failedAt = :at, executionName = :execution, updatedAt = :at${badRows ? ', badRows = :badRows' : ''}`,
         // Publish is the last step that can fail the run; if it moved the pointer before failing, the
         // run *is* live, and calling it FAILED would send operators after the wrong thing.
         ConditionExpression: 'attribute_not_exists(#status) OR #status <> :published',
         ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-        ExpressionAttributeValues: { ...values, ':failed': 'FAILED', ':false': false, ':published': 'PUBLISHED' },
+        ExpressionAttributeValues: {
+          ...values,
+          ':failed': 'FAILED',
+          ':false': false,
+          ':published': 'PUBLISHED',
+          ...(badRows ? { ':badRows': badRows } : {}),
+        },
       }),
     );
   } catch (caught) {

@@ -128,4 +128,114 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
     const newerRecord = await getItem(session, { viewerId: '#run', runId: newer.runId as string });
     expect(newerRecord).toMatchObject({ status: 'PUBLISHED', liveRunId: newer.runId });
   });
+  it('counts each kind of bad warehouse row in the run record (and in a failed run’s record)', async () => {
+    // Prepare: plant known bad rows next to the clean sample.
+    const db = session.stack.warehouse;
+    const account = (
+      await db.query<{ partner: string; partner_user_id: string; viewer_id: string }>(
+        'SELECT partner, partner_user_id, viewer_id FROM identity_map ORDER BY partner, partner_user_id LIMIT 2',
+      )
+    ).rows;
+    const show = (await db.query<{ show_id: string }>('SELECT show_id FROM shows ORDER BY show_id LIMIT 1')).rows[0];
+    const [a, b] = account;
+    if (!a || !b || !show) throw new Error('the sample has no accounts or shows');
+    const day = (offsetDays: number) => new Date(END.getTime() + offsetDays * 86_400_000).toISOString();
+    const event = (partner: string, user: string | null, showId: string | null, at: string, seconds: number) =>
+      db.query(
+        'INSERT INTO viewership_events (partner, partner_user_id, show_id, started_at, watch_seconds) VALUES ($1, $2, $3, $4, $5)',
+        [partner, user, showId, at, seconds],
+      );
+    await event(a.partner, a.partner_user_id, null, day(-1), 600); // nullIds
+    await event(a.partner, null, show.show_id, day(-1), 600); // nullIds
+    for (let i = 1; i <= 3; i++) await event(a.partner, a.partner_user_id, show.show_id, day(i), 600); // futureEvents
+    await event(a.partner, a.partner_user_id, show.show_id, day(-2), 0); // nonPositiveWatchSeconds
+    await event(a.partner, a.partner_user_id, show.show_id, day(-3), -10); // nonPositiveWatchSeconds
+    for (let i = 0; i < 3; i++) await event(a.partner, a.partner_user_id, show.show_id, '2000-01-01', 1); // too old
+    for (let i = 0; i < 3; i++) await event(b.partner, b.partner_user_id, show.show_id, day(-1.5), 300); // 2 duplicates
+    await event('hulu', 'ghost-1', show.show_id, day(-1), 600); // unknownViewer
+    await event('hulu', 'ghost-2', show.show_id, day(-1), 600); // unknownViewer
+    await event(a.partner, a.partner_user_id, 'no-such-show', day(-1), 600); // unknownShow
+    await event(b.partner, b.partner_user_id, show.show_id, day(-4), 100_000); // clampedWatchSeconds
+    await db.query("INSERT INTO identity_map VALUES ('youtube', 'shared-1', $1), ('youtube', 'shared-1', $2)", [
+      a.viewer_id,
+      b.viewer_id,
+    ]); // ambiguousIdentityAccounts
+    await event('youtube', 'shared-1', show.show_id, day(-1), 600); // unknownViewer (ambiguous account)
+    const before = (await getItem(session, { viewerId: '#run', runId: baseline.runId as string })).badRows as Record<
+      string,
+      number
+    >;
+
+    // Act
+    const clean = await session.start({ executionName: 'bad-rows', input: INPUT });
+    const failed = await session.start({
+      executionName: 'bad-rows-failed',
+      input: INPUT,
+      failAt: { state: 'TrainModel' },
+    });
+
+    // Assess
+    expect(clean.status, clean.error).toBe('SUCCEEDED');
+    const after = (await getItem(session, { viewerId: '#run', runId: clean.runId as string })).badRows as Record<
+      string,
+      number
+    >;
+    const planted = {
+      nullIds: 2,
+      futureEvents: 3,
+      nonPositiveWatchSeconds: 2,
+      duplicateEvents: 2,
+      unknownViewer: 3,
+      unknownShow: 1,
+      clampedWatchSeconds: 1,
+      ambiguousIdentityAccounts: 1,
+    };
+    expect(Object.keys(after).sort()).toEqual(Object.keys(planted).sort());
+    for (const [kind, count] of Object.entries(planted)) expect(after[kind], kind).toBe((before[kind] ?? 0) + count);
+    const failedRecord = await getItem(session, { viewerId: '#run', runId: failed.runId as string });
+    expect(failedRecord).toMatchObject({ status: 'FAILED', badRows: after });
+  });
+
+  it('a model collapsed by corrupted data (every event on one show) is stopped by the quality gate', async () => {
+    // Prepare
+    const live = await getItem(session, { viewerId: '#live', runId: '#' });
+    const db = session.stack.warehouse;
+    await db.exec('CREATE TABLE IF NOT EXISTS saved_events AS SELECT * FROM viewership_events');
+    await db.exec('UPDATE viewership_events SET show_id = (SELECT MIN(show_id) FROM shows) WHERE show_id IS NOT NULL');
+
+    // Act
+    const summary = await session.start({ executionName: 'collapsed', input: INPUT });
+
+    // Assess
+    expect(summary.status).toBe('FAILED');
+    expect(summary.error).toMatch(/^ModelRejected: /);
+    expect(await getItem(session, { viewerId: '#live', runId: '#' })).toEqual(live);
+    expect(await getItem(session, { viewerId: '#run', runId: summary.runId as string })).toMatchObject({
+      status: 'FAILED',
+      error: { Error: 'ModelRejected' },
+    });
+  });
+
+  it('too few viewers, or an empty warehouse, fail at TrainModel and leave the live lists alone', async () => {
+    // Prepare: 5 viewers' events only, then none.
+    const live = await getItem(session, { viewerId: '#live', runId: '#' });
+    const db = session.stack.warehouse;
+    await db.exec('DELETE FROM viewership_events');
+    await db.exec(`INSERT INTO viewership_events SELECT e.* FROM saved_events e JOIN identity_map i
+      ON i.partner = e.partner AND i.partner_user_id = e.partner_user_id
+      WHERE i.viewer_id IN (SELECT DISTINCT viewer_id FROM identity_map ORDER BY viewer_id LIMIT 5)`);
+
+    // Act
+    const few = await session.start({ executionName: 'few-viewers', input: INPUT });
+    await db.exec('DELETE FROM viewership_events');
+    const empty = await session.start({ executionName: 'empty-warehouse', input: INPUT });
+
+    // Assess
+    for (const summary of [few, empty]) {
+      expect(summary.status).toBe('FAILED');
+      expect(summary.failedState).toBe('TrainModel');
+    }
+    expect(few.error).toMatch(/viewers/i);
+    expect(await getItem(session, { viewerId: '#live', runId: '#' })).toEqual(live);
+  });
 });
