@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalSession } from '../../local/runtime.js';
@@ -80,4 +80,12 @@ export function jobsOf(registry: Registry, runId: string) {
     models: mine(Object.keys(registry.models)),
     transforms: mine(Object.keys(registry.transformJobs)),
   };
+}
+
+/** The Distributed Map's per-batch records of an execution (local/distributed-map.ts MapRunStore). */
+export function mapRunBatches(dataDir: string, executionName: string): { index: number; status: string }[] {
+  const dir = join(dataDir, 'executions', executionName, 'map-runs');
+  return readdirSync(dir).flatMap(
+    (file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as { index: number; status: string }[],
+  );
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaultSpec } from '../../local/faults.js';
 import { type ExecutionSummary, type LocalSession, openLocalSession } from '../../local/runtime.js';
-import { getItem, jobsOf, readRegistry, runContent } from './redrive-support.js';
+import { getItem, jobsOf, mapRunBatches, readRegistry, runContent } from './redrive-support.js';
 
 // Issue #7: every Task state fails (through its Retry and Catch), the execution is redriven, and what the run
 // leaves in DynamoDB equals a clean run's. One session (one set of stand-ins) serves every execution: the
@@ -58,6 +58,7 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
 
     // Act
     const failed = await session.start({ executionName: name, input: INPUT, failAt: fault });
+    const batchesBefore = fault.batch !== undefined ? mapRunBatches(dataDir, name) : [];
     const redriven = await session.redrive(name);
 
     // Assess
@@ -70,6 +71,15 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
     const ran = new Set(redriven.states.map((state) => state.name));
     const failedAt = ORDER.indexOf(fault.state);
     for (const before of ORDER.slice(0, failedAt)) expect(ran.has(before), `${before} reran`).toBe(false);
+    if (fault.batch !== undefined) {
+      // Only the failed Map batch reran: the others keep the record (and start time) of the first attempt.
+      const after = mapRunBatches(dataDir, name);
+      expect(batchesBefore.find((b) => b.index === fault.batch)?.status).toBe('FAILED');
+      expect(after.every((b) => b.status === 'SUCCEEDED')).toBe(true);
+      for (const batch of batchesBefore.filter((b) => b.index !== fault.batch)) {
+        expect(after.find((b) => b.index === batch.index)).toEqual(batch);
+      }
+    }
     const runId = redriven.runId as string;
     expect(await runContent(session, runId)).toEqual(await runContent(session, baseline.runId as string));
     const record = await getItem(session, { viewerId: '#run', runId });
@@ -124,7 +134,7 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
     expect(live.liveRunId).toBe(newer.runId);
     const olderRecord = await getItem(session, { viewerId: '#run', runId: older.runId as string });
     expect(olderRecord).toMatchObject({ status: 'SUPERSEDED', published: false, supersededBy: newer.runId });
-    // Redriving the newer run's Publish again (a Lambda retry) keeps it live: the pointer moves only forward.
+    // The newer run's own record still says it is the live one.
     const newerRecord = await getItem(session, { viewerId: '#run', runId: newer.runId as string });
     expect(newerRecord).toMatchObject({ status: 'PUBLISHED', liveRunId: newer.runId });
   });
