@@ -30,6 +30,8 @@ export interface LocalFunction {
   /** Resolved function-level environment. */
   environment: Record<string, string>;
   timeoutSeconds?: number;
+  /** Execution statuses (FAILED, TIMED_OUT, ABORTED) whose EventBridge status-change event this function receives. */
+  executionStatusEvents?: string[];
 }
 
 export interface LoadedPipeline {
@@ -337,6 +339,21 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The execution statuses a function's `eventBridge` events subscribe to with the Step Functions
+ * "Execution Status Change" pattern: the local runtime delivers those events itself, as EventBridge would.
+ */
+function executionStatusEvents(events: unknown): string[] {
+  if (!Array.isArray(events)) return [];
+  return events.flatMap((event) => {
+    const pattern = getPath(event, 'eventBridge.pattern');
+    const detailTypes = getPath(pattern, 'detail-type');
+    const statuses = getPath(pattern, 'detail.status');
+    if (!Array.isArray(detailTypes) || !detailTypes.includes('Step Functions Execution Status Change')) return [];
+    return Array.isArray(statuses) ? statuses.map(String) : ['FAILED', 'TIMED_OUT', 'ABORTED'];
+  });
+}
+
 /** Reads serverless.yml and the ASL file, resolving every reference to its local value. */
 export function loadPipeline(options: LoadOptions): LoadedPipeline {
   const root = resolve(options.root);
@@ -364,6 +381,8 @@ export function loadPipeline(options: LoadOptions): LoadedPipeline {
       environment: stringEnv(resolveReferences(raw.environment ?? {}, ctx)),
     };
     if (typeof raw.timeout === 'number') fn.timeoutSeconds = raw.timeout;
+    const statuses = executionStatusEvents(raw.events);
+    if (statuses.length > 0) fn.executionStatusEvents = statuses;
     functions[key] = fn;
   }
 

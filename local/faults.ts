@@ -4,9 +4,10 @@ import { LocalSetupError, TaskError } from './errors.js';
 /**
  * Fault injection for `recs run --fail-at` (issue #7). A fault wraps the handler the runtime bound to a Task
  * state, so the failure travels the path a real one takes: the interpreter sees a Task error, applies the
- * state's Retry, then its Catch (→ RecordFailure → PipelineFailed). Nothing in functions/ or model/ knows.
+ * state's Retry, and once the retries run out the execution fails at that state (and the runtime hands the
+ * status-change event to recordFailure, as EventBridge does). Nothing in functions/ or model/ knows.
  *
- * - `STATE`           every attempt fails with the state's first retryable error: retries run out, Catch fires.
+ * - `STATE`           every attempt fails with the state's first retryable error: retries run out, the run fails there.
  * - `STATE:N`         only the Nth attempt fails (same error), so the Retry recovers and the run succeeds.
  * - `MAP:batch=B[:N]` the same, for child batch B (0-based, as in the Map's result files) of a Distributed Map.
  * The fault fires before the real handler runs, as a throttle or a lost connection would: nothing is half done.

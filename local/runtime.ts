@@ -15,6 +15,7 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
   type LoadedPipeline,
+  type LocalFunction,
   loadPipeline,
 } from './asl-loader.js';
 import { bindTasks, isDistributedMap, LambdaHost, type ResourceBinding, taskStates } from './bindings.js';
@@ -404,8 +405,8 @@ export function readExecutionRecord(dataDir: string, executionName: string): Exe
 }
 
 /**
- * Where a redrive resumes: the state whose failure failed the execution (the Task whose Catch routed to
- * RecordFailure, not RecordFailure or PipelineFailed), with the input it last entered with.
+ * Where a redrive resumes: the Task (or Distributed Map) whose error ended the execution, with the input it
+ * last entered with, as RedriveExecution restarts the unsuccessful step.
  */
 function redrivePoint(
   dataDir: string,
@@ -758,6 +759,16 @@ async function execute(
       : {}),
   });
   saveRecord();
+  if (status === 'FAILED') {
+    await deliverStatusChange(lambdas, pipeline.functions, {
+      executionArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:show-recs-local-pipeline:${executionName}`,
+      name: executionName,
+      status,
+      startDate: Date.parse(record.startTime),
+      error: error?.Error ?? null,
+      cause: error?.Cause ?? null,
+    }).catch((failure: Error) => log(`  ! failure recording did not run: ${failure.message}`));
+  }
 
   const counts = await warehouseCounts(stack.warehouse);
   const summary: ExecutionSummary = {
@@ -782,6 +793,34 @@ async function execute(
       : `■ ${executionName} FAILED at ${failedState ?? '?'}: ${summary.error ?? ''}`,
   );
   return summary;
+}
+
+/**
+ * What the EventBridge rule on "Step Functions Execution Status Change" does in AWS: hands the event to each
+ * function subscribed to that status (recordFailure), after the execution has ended.
+ */
+async function deliverStatusChange(
+  lambdas: LambdaHost,
+  functions: Record<string, LocalFunction>,
+  detail: {
+    executionArn: string;
+    name: string;
+    status: string;
+    startDate: number;
+    error: string | null;
+    cause: string | null;
+  },
+): Promise<void> {
+  for (const fn of Object.values(functions)) {
+    if (!fn.executionStatusEvents?.includes(detail.status)) continue;
+    await lambdas.invoke(fn.key, {
+      version: '0',
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      time: new Date().toISOString(),
+      detail,
+    });
+  }
 }
 
 /**

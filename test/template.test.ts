@@ -96,7 +96,9 @@ describe('packaged CloudFormation template', () => {
     expect(route?.[1].Properties.AuthorizationType).toBe('JWT');
     const authorizer = ofType('AWS::ApiGatewayV2::Authorizer')[0]?.[1].Properties;
     expect(authorizer?.AuthorizerType).toBe('JWT');
-    const reports = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'GET /reports/top-shows');
+    const reports = ofType('AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === 'GET /reports/top-shows',
+    );
     expect(reports?.[1].Properties.AuthorizationScopes).toEqual(['reports/read']);
   });
 
@@ -137,15 +139,36 @@ describe('state machine definition', () => {
     );
   });
 
-  it('gives every top-level Task and Map a jittered Retry, a Catch and a timeout', () => {
+  it('gives every top-level Task and Map a jittered Retry and a timeout', () => {
     const workStates = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task' || s.Type === 'Map');
-    expect(workStates.length).toBeGreaterThanOrEqual(10);
+    expect(workStates.length).toBeGreaterThanOrEqual(9);
     for (const [name, state] of workStates) {
       expect(state.Retry?.length, `${name} Retry`).toBeGreaterThan(0);
       expect(state.Retry[0].JitterStrategy, `${name} jitter`).toBe('FULL');
-      expect(state.Catch?.length, `${name} Catch`).toBeGreaterThan(0);
       if (state.Type === 'Task') expect(state.TimeoutSeconds, `${name} TimeoutSeconds`).toBeGreaterThan(0);
     }
+  });
+
+  it('lets a failed Task end the execution at that Task, where a console redrive resumes', () => {
+    // A Catch into a recording path would make its Fail state the failed step: redrive would only fail again.
+    const catching = Object.entries(definition.States)
+      .filter(([, s]) => s.Catch?.length)
+      .map(([name, s]) => [name, definition.States[s.Catch[0].Next]?.Type]);
+    expect(catching).toEqual([['ReportTopShows', 'Succeed']]);
+    expect(
+      Object.values(definition.States)
+        .filter((s) => s.Type === 'Fail')
+        .map((s) => s.Error),
+    ).toEqual(expect.arrayContaining(['UnloadFailed', 'UnloadTimedOut', 'ModelRejected']));
+  });
+
+  it('records every unsuccessful end from EventBridge, time-outs and aborts included', () => {
+    const rule = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.EventPattern?.source?.[0] === 'aws.states');
+    const pattern = rule?.[1].Properties.EventPattern;
+    expect(pattern?.['detail-type']).toEqual(['Step Functions Execution Status Change']);
+    expect(pattern?.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(pattern?.detail.stateMachineArn).toEqual([{ Ref: 'RecommendationPipeline' }]);
+    expect(rule?.[1].Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['RecordFailureLambdaFunction', 'Arn'] });
   });
 
   it('lets a failed Distributed Map batch fail (Retry, no Catch) so ToleratedFailurePercentage counts it', () => {
@@ -173,7 +196,7 @@ describe('state machine definition', () => {
   it('polls the UNLOAD with a cap and fails with the statement error', () => {
     const choice = definition.States.IsUnloadFinished;
     expect(JSON.stringify(choice)).toContain('NumericGreaterThanEquals');
-    expect(definition.States.UnloadFailed?.Parameters['Cause.$']).toBe('$.unloadStatus.Error');
+    expect(definition.States.UnloadFailed?.CausePath).toBe('$.unloadStatus.Error');
   });
 });
 

@@ -73,6 +73,7 @@ export const loadPublishRunConfig = (env: NodeJS.ProcessEnv = process.env): Publ
 
 export const RecordFailureEnv = z.object({
   TABLE_NAME: requiredString(),
+  BUCKET_NAME: requiredString(),
 });
 export type RecordFailureConfig = z.infer<typeof RecordFailureEnv>;
 export const loadRecordFailureConfig = (env: NodeJS.ProcessEnv = process.env): RecordFailureConfig =>
