@@ -1,3 +1,4 @@
+import type { StoredRecommendation } from '../functions/_shared/dynamo-table.js';
 import './polyfills.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -135,15 +136,7 @@ export interface ExecutionSummary {
 export interface SampleViewer {
   viewerId: string;
   partners: string[];
-  recommendations: {
-    rank: number;
-    showId: string;
-    title: string;
-    genre: string;
-    brand: string;
-    partner: string;
-    score: number;
-  }[];
+  recommendations: Omit<StoredRecommendation, 'reason'>[];
 }
 
 export interface LocalRunOptions {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredRecommendation } from '../../functions/_shared/dynamo-table.js';
 import { type ExecutionSummary, runLocalPipeline, startLocalStack } from '../../local/runtime.js';
 import { generateSample } from '../../local/sample-data.js';
 
@@ -17,15 +18,7 @@ const SAMPLE = {
   endDate: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())),
 };
 
-interface Recommendation {
-  showId: string;
-  title: string;
-  genre: string;
-  brand: string;
-  partner: string;
-  score: number;
-  rank: number;
-}
+type Recommendation = StoredRecommendation;
 
 describe('npm start: the real state machine end to end on local stand-ins', () => {
   let dataDir: string;
