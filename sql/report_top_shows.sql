@@ -9,7 +9,7 @@
 --                run in recommendation_exposures (sql/schema_report.sql) at or before the run_id parameter whose lists
 --                went out before as_of: inside the pipeline that is the previous run (this run's lists have had no
 --                time to convert), for `recs report --run` on an older run it is that run.
--- Inputs: viewership_events, identity_map, shows, recommendation_exposures. Cleaning as in unload_viewership.sql:
+-- Inputs: viewership_events, resolved_identity (sql/schema.sql), shows, recommendation_exposures. Cleaning as in unload_viewership.sql:
 --   ambiguous or unknown accounts, unknown shows and watch_seconds <= 0 are dropped, duplicate events count once,
 --   watch time is clamped to 6 hours.
 -- Parameters (Redshift Data API named parameters, string values): run_id; since = Monday 00:00 of the first
@@ -19,17 +19,7 @@
 --   watch_hours, repeat_viewers, repeat_rate, prev_unique_viewers, wow_change, exposure_run_id, recommended_viewers,
 --   converted_viewers, hit_rate. Columns a section does not use are NULL.
 -- Portable: runs unchanged in Redshift and PostgreSQL/PGlite (no FILTER, no :: casts, no DATEADD).
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id,
-    MIN(viewer_id) AS viewer_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-),
-deduped_events AS (
+WITH deduped_events AS (
   SELECT
     partner,
     partner_user_id,
@@ -54,7 +44,7 @@ resolved AS (
     DATE_TRUNC('week', e.started_at) AS week_start,
     LEAST(e.watch_seconds, 21600) AS watch_seconds
   FROM deduped_events e
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
 ),
@@ -133,7 +123,7 @@ exposures AS (
 conversions AS (
   SELECT x.viewer_id, x.show_id
   FROM exposures x
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.viewer_id = x.viewer_id
   JOIN viewership_events e
     ON e.partner = i.partner

@@ -26,3 +26,18 @@ CREATE TABLE IF NOT EXISTS show_availability (
   show_id VARCHAR(64) NOT NULL,
   partner VARCHAR(32) NOT NULL
 );
+
+-- Accounts resolved to exactly one viewer. An account the identity map ties to more than one viewer is
+-- ambiguous and left out rather than guessed; every query that resolves viewers reads this view, so the
+-- rule lives in one place (issue #7).
+CREATE OR REPLACE VIEW resolved_identity AS
+SELECT
+  partner,
+  partner_user_id,
+  MIN(viewer_id) AS viewer_id
+FROM identity_map
+WHERE viewer_id IS NOT NULL
+  AND partner IS NOT NULL
+  AND partner_user_id IS NOT NULL
+GROUP BY partner, partner_user_id
+HAVING COUNT(DISTINCT viewer_id) = 1;

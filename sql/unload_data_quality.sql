@@ -1,6 +1,6 @@
 -- PrepareRun's data-quality UNLOAD: how many warehouse rows the cleaning in unload_viewership.sql dropped,
 -- clamped or merged, one row per kind, so the run record can report them (issue #7).
--- Inputs: viewership_events, identity_map, shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
+-- Inputs: viewership_events, identity_map and its resolved_identity view (sql/schema.sql), shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
 -- Output columns: kind, row_count. Kinds (each event is counted under the first rule that removes it,
 -- in the order unload_viewership.sql applies them; clamped events are kept, only their watch time is capped):
 --   nullIds                    events with a null partner, account, show or start time (dropped)
@@ -11,16 +11,7 @@
 --   unknownShow                distinct events of known viewers on shows missing from the catalog (dropped)
 --   clampedWatchSeconds        distinct events longer than 6 hours (clamped to 6 hours)
 --   ambiguousIdentityAccounts  identity-map accounts mapped to more than one viewer (their events are unknownViewer)
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-),
-ambiguous_accounts AS (
+WITH ambiguous_accounts AS (
   SELECT
     partner,
     partner_user_id
@@ -70,7 +61,7 @@ known_viewer_events AS (
     e.show_id,
     e.watch_seconds
   FROM deduped_events e
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
 ),

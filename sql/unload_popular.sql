@@ -1,23 +1,13 @@
 -- UnloadViewership (popular channel): the 50 shows most viewers watched in the last 28 days, the
 -- fallback list for viewers the model has no list for. One row per show × partner that carries it.
--- Inputs: viewership_events, identity_map, shows, show_availability; {{AS_OF}} as in unload_viewership.sql.
+-- Inputs: viewership_events, resolved_identity (sql/schema.sql), shows, show_availability; {{AS_OF}} as in unload_viewership.sql.
 -- Output columns: show_id, title, genre, brand, partner, unique_viewers, rank.
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id,
-    MIN(viewer_id) AS viewer_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-),
-recent_viewing AS (
+WITH recent_viewing AS (
   SELECT
     e.show_id,
     i.viewer_id
   FROM viewership_events e
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
   JOIN shows known_shows

@@ -1,5 +1,5 @@
 -- UnloadViewership: training data, one row per viewer × show × partner.
--- Inputs: viewership_events, identity_map, shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
+-- Inputs: viewership_events, resolved_identity (the unambiguous identity_map view in sql/schema.sql), shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
 -- Output columns: viewer_id, show_id, partner, watch_seconds, view_count, last_watched_at.
 -- Cleaning, deterministic so reruns unload the same rows (issue #7):
 --   rows with a null partner, account, show or start time are dropped; events after the as-of time are dropped;
@@ -7,17 +7,7 @@
 --   duplicate events (same account, show and start time) count once, with their longest watch time;
 --   an account mapped to more than one viewer is ambiguous and dropped rather than guessed;
 --   events of unknown accounts or unknown shows are dropped by the joins.
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id,
-    MIN(viewer_id) AS viewer_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-),
-deduped_events AS (
+WITH deduped_events AS (
   SELECT
     partner,
     partner_user_id,
@@ -42,7 +32,7 @@ resolved_events AS (
     LEAST(e.watch_seconds, 21600) AS watch_seconds,
     e.started_at
   FROM deduped_events e
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
   JOIN shows s

@@ -2,7 +2,7 @@
 // `npx tsx scripts/gen-sql.ts` (a test fails while this module and sql/ differ).
 export const UNLOAD_SELECTS = {
   viewership: `-- UnloadViewership: training data, one row per viewer × show × partner.
--- Inputs: viewership_events, identity_map, shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
+-- Inputs: viewership_events, resolved_identity (the unambiguous identity_map view in sql/schema.sql), shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
 -- Output columns: viewer_id, show_id, partner, watch_seconds, view_count, last_watched_at.
 -- Cleaning, deterministic so reruns unload the same rows (issue #7):
 --   rows with a null partner, account, show or start time are dropped; events after the as-of time are dropped;
@@ -10,17 +10,7 @@ export const UNLOAD_SELECTS = {
 --   duplicate events (same account, show and start time) count once, with their longest watch time;
 --   an account mapped to more than one viewer is ambiguous and dropped rather than guessed;
 --   events of unknown accounts or unknown shows are dropped by the joins.
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id,
-    MIN(viewer_id) AS viewer_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-),
-deduped_events AS (
+WITH deduped_events AS (
   SELECT
     partner,
     partner_user_id,
@@ -45,7 +35,7 @@ resolved_events AS (
     LEAST(e.watch_seconds, 21600) AS watch_seconds,
     e.started_at
   FROM deduped_events e
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
   JOIN shows s
@@ -81,62 +71,30 @@ JOIN availability a
   ON a.show_id = s.show_id
 `,
   accounts: `-- UnloadViewership (accounts channel): the partners each viewer has an account on.
--- Inputs: identity_map. Output columns: viewer_id, partner.
+-- Inputs: resolved_identity (view over identity_map, sql/schema.sql). Output columns: viewer_id, partner.
 -- An account mapped to more than one viewer is ambiguous and dropped, as in unload_viewership.sql.
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id,
-    MIN(viewer_id) AS viewer_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-    AND partner IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-)
 SELECT DISTINCT
   viewer_id,
   partner
-FROM identity
+FROM resolved_identity
 `,
   viewers: `-- UnloadViewership (batch-transform input): every known viewer once, so viewers without recent
 -- viewing still get a list (popular shows on their partners).
--- Inputs: identity_map. Output columns: viewer_id.
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id,
-    MIN(viewer_id) AS viewer_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-    AND partner IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-)
+-- Inputs: resolved_identity (view over identity_map, sql/schema.sql). Output columns: viewer_id.
 SELECT DISTINCT
   viewer_id
-FROM identity
+FROM resolved_identity
 `,
   popular: `-- UnloadViewership (popular channel): the 50 shows most viewers watched in the last 28 days, the
 -- fallback list for viewers the model has no list for. One row per show × partner that carries it.
--- Inputs: viewership_events, identity_map, shows, show_availability; {{AS_OF}} as in unload_viewership.sql.
+-- Inputs: viewership_events, resolved_identity (sql/schema.sql), shows, show_availability; {{AS_OF}} as in unload_viewership.sql.
 -- Output columns: show_id, title, genre, brand, partner, unique_viewers, rank.
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id,
-    MIN(viewer_id) AS viewer_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-),
-recent_viewing AS (
+WITH recent_viewing AS (
   SELECT
     e.show_id,
     i.viewer_id
   FROM viewership_events e
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
   JOIN shows known_shows
@@ -175,7 +133,7 @@ WHERE r.rank <= 50
 `,
   dataQuality: `-- PrepareRun's data-quality UNLOAD: how many warehouse rows the cleaning in unload_viewership.sql dropped,
 -- clamped or merged, one row per kind, so the run record can report them (issue #7).
--- Inputs: viewership_events, identity_map, shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
+-- Inputs: viewership_events, identity_map and its resolved_identity view (sql/schema.sql), shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
 -- Output columns: kind, row_count. Kinds (each event is counted under the first rule that removes it,
 -- in the order unload_viewership.sql applies them; clamped events are kept, only their watch time is capped):
 --   nullIds                    events with a null partner, account, show or start time (dropped)
@@ -186,16 +144,7 @@ WHERE r.rank <= 50
 --   unknownShow                distinct events of known viewers on shows missing from the catalog (dropped)
 --   clampedWatchSeconds        distinct events longer than 6 hours (clamped to 6 hours)
 --   ambiguousIdentityAccounts  identity-map accounts mapped to more than one viewer (their events are unknownViewer)
-WITH identity AS (
-  SELECT
-    partner,
-    partner_user_id
-  FROM identity_map
-  WHERE viewer_id IS NOT NULL
-  GROUP BY partner, partner_user_id
-  HAVING COUNT(DISTINCT viewer_id) = 1
-),
-ambiguous_accounts AS (
+WITH ambiguous_accounts AS (
   SELECT
     partner,
     partner_user_id
@@ -245,7 +194,7 @@ known_viewer_events AS (
     e.show_id,
     e.watch_seconds
   FROM deduped_events e
-  JOIN identity i
+  JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
 ),
