@@ -61,6 +61,16 @@ describe('getOffers', () => {
     expect(body.offers).toMatchObject([{ showId: 'p1', partner: 'hulu', deepLink: 'https://h.example/p1' }]);
   });
 
+  it('falls back to popular shows on the partner when the filter leaves nothing of the viewer list', async () => {
+    const { body } = await getOffers(
+      { viewerId: 'v', limit: 10, partner: 'youtube' },
+      deps(storeWith({ list: LIST, popular: POPULAR })),
+    );
+
+    expect(body.source).toBe('fallback');
+    expect(body.offers).toMatchObject([{ showId: 'p1', partner: 'youtube', rank: 1 }]);
+  });
+
   it('answers an empty fallback, and reports the failures, when every read throws', async () => {
     const failures: string[] = [];
 

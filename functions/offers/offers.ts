@@ -93,8 +93,8 @@ export interface OffersResult {
 const POPULAR_REASON = 'Popular with viewers right now';
 
 /**
- * A viewer's offers: their own list from the live run when it exists and has not expired, else the live run's
- * popular shows (`source: "fallback"`), else no offers. Store failures degrade down that chain, never throw.
+ * A viewer's offers: their own list from the live run when it exists, has not expired and has something on the
+ * requested partner, else the live run's popular shows (`source: "fallback"`), else no offers. Store failures degrade down that chain, never throw.
  */
 export async function getOffers(request: OffersRequest, deps: OffersDeps): Promise<OffersResult> {
   const now = deps.now();
@@ -124,12 +124,11 @@ export async function getOffers(request: OffersRequest, deps: OffersDeps): Promi
 
   const list = await attempt('getViewerList', () => deps.store.getViewerList(request.viewerId, pointer.liveRunId));
   if (list && !isExpired(list, now)) {
-    return answer(
-      'personalized',
-      list.runId,
-      list.modelVersion ?? modelVersion,
-      personalizedOffers(list, request, deps),
-    );
+    const offers = personalizedOffers(list, request, deps);
+    // A partner filter that leaves nothing of the viewer's own list still deserves something to watch there.
+    if (offers.length > 0 || request.partner === undefined) {
+      return answer('personalized', list.runId, list.modelVersion ?? modelVersion, offers);
+    }
   }
 
   const popular = await attempt('getPopular', () => deps.store.getPopular(pointer.liveRunId));
