@@ -9,7 +9,8 @@
 --                run in recommendation_exposures (sql/schema_report.sql) at or before the run_id parameter whose lists
 --                went out before as_of: inside the pipeline that is the previous run (this run's lists have had no
 --                time to convert), for `recs report --run` on an older run it is that run.
--- Inputs: viewership_events, resolved_identity (sql/schema.sql), shows, recommendation_exposures. Cleaning as in unload_viewership.sql:
+-- Inputs: viewership_events, the views clean_viewership_events and resolved_identity (sql/schema.sql), shows,
+--   recommendation_exposures. Cleaning as in unload_viewership.sql (the same views):
 --   ambiguous or unknown accounts, unknown shows and watch_seconds <= 0 are dropped, duplicate events count once,
 --   watch time is clamped to 6 hours.
 -- Parameters (Redshift Data API named parameters, string values): run_id; since = Monday 00:00 of the first
@@ -19,34 +20,19 @@
 --   watch_hours, repeat_viewers, repeat_rate, prev_unique_viewers, wow_change, exposure_run_id, recommended_viewers,
 --   converted_viewers, hit_rate. Columns a section does not use are NULL.
 -- Portable: runs unchanged in Redshift and PostgreSQL/PGlite (no FILTER, no :: casts, no DATEADD).
-WITH deduped_events AS (
-  SELECT
-    partner,
-    partner_user_id,
-    show_id,
-    started_at,
-    MAX(watch_seconds) AS watch_seconds
-  FROM viewership_events
-  WHERE partner IS NOT NULL
-    AND partner_user_id IS NOT NULL
-    AND show_id IS NOT NULL
-    AND started_at IS NOT NULL
-    AND started_at >= CAST(:since AS TIMESTAMP) - INTERVAL '7 days'
-    AND started_at <= CAST(:as_of AS TIMESTAMP)
-    AND watch_seconds > 0
-  GROUP BY partner, partner_user_id, show_id, started_at
-),
-resolved AS (
+WITH resolved AS (
   SELECT
     i.viewer_id,
     e.partner,
     e.show_id,
     DATE_TRUNC('week', e.started_at) AS week_start,
-    LEAST(e.watch_seconds, 21600) AS watch_seconds
-  FROM deduped_events e
+    e.watch_seconds
+  FROM clean_viewership_events e
   JOIN resolved_identity i
     ON i.partner = e.partner
     AND i.partner_user_id = e.partner_user_id
+  WHERE e.started_at >= CAST(:since AS TIMESTAMP) - INTERVAL '7 days'
+    AND e.started_at <= CAST(:as_of AS TIMESTAMP)
 ),
 viewer_show_weeks AS (
   SELECT viewer_id, partner, show_id, week_start, COUNT(*) AS views, SUM(watch_seconds) AS watch_seconds

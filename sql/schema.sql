@@ -41,3 +41,23 @@ WHERE viewer_id IS NOT NULL
   AND partner_user_id IS NOT NULL
 GROUP BY partner, partner_user_id
 HAVING COUNT(DISTINCT viewer_id) = 1;
+
+-- Viewing events after the cleaning every reader applies (issue #7): rows with a null partner, account, show or
+-- start time and rows with watch_seconds <= 0 are dropped; duplicates (same account, show and start time) count
+-- once with their longest watch time, clamped to 6 hours (longer is a stuck player, not a viewer). Readers add
+-- their own time window on started_at, which is part of the duplicate key, so filtering after is the same.
+-- sql/unload_data_quality.sql counts what these rules remove.
+CREATE OR REPLACE VIEW clean_viewership_events AS
+SELECT
+  partner,
+  partner_user_id,
+  show_id,
+  started_at,
+  LEAST(MAX(watch_seconds), 21600) AS watch_seconds
+FROM viewership_events
+WHERE partner IS NOT NULL
+  AND partner_user_id IS NOT NULL
+  AND show_id IS NOT NULL
+  AND started_at IS NOT NULL
+  AND watch_seconds > 0
+GROUP BY partner, partner_user_id, show_id, started_at;
