@@ -9,37 +9,43 @@ import { LocalSetupError, TaskError } from './errors.js';
  *
  * - `STATE`           every attempt fails with the state's first retryable error: retries run out, the run fails there.
  * - `STATE:N`         only the Nth attempt fails (same error), so the Retry recovers and the run succeeds.
+ * - `STATE:N+`        every attempt from the Nth on fails: the work the first N-1 started (a SageMaker job the
+ *                     Task created before its polls failed) runs on after the execution fails, as in AWS.
  * - `MAP:batch=B[:N]` the same, for child batch B (0-based, as in the Map's result files) of a Distributed Map.
  * The fault fires before the real handler runs, as a throttle or a lost connection would: nothing is half done.
+ * Attempts count every entry into the state, so the passes of a poll loop count too.
  */
 
 export interface FaultSpec {
   state: string;
   /** 1-based attempt that fails; undefined = every attempt. */
   attempt?: number;
+  /** With `attempt`: that attempt and every later one fail (`STATE:N+`). */
+  onward?: boolean;
   /** Distributed Map child batch index (0-based). */
   batch?: number;
 }
 
-const SPEC = /^([A-Za-z0-9_-]+)(?::batch=(\d+))?(?::(\d+))?$/;
+const SPEC = /^([A-Za-z0-9_-]+)(?::batch=(\d+))?(?::(\d+)(\+)?)?$/;
 
 /** `STATE`, `STATE:N`, `STATE:batch=B`, `STATE:batch=B:N` → a spec; anything else is a usage error. */
 export function parseFaultSpec(text: string): FaultSpec {
   const match = SPEC.exec(text.trim());
   if (!match?.[1]) {
-    throw new LocalSetupError(`--fail-at "${text}" must be STATE, STATE:N, STATE:batch=B or STATE:batch=B:N`);
+    throw new LocalSetupError(`--fail-at "${text}" must be STATE, STATE:N, STATE:N+, STATE:batch=B or STATE:batch=B:N`);
   }
   const spec: FaultSpec = { state: match[1] };
   if (match[2] !== undefined) spec.batch = Number(match[2]);
   if (match[3] !== undefined) {
     spec.attempt = Number(match[3]);
     if (spec.attempt < 1) throw new LocalSetupError(`--fail-at "${text}": the attempt N counts from 1`);
+    if (match[4]) spec.onward = true;
   }
   return spec;
 }
 
 export const formatFault = (spec: FaultSpec): string =>
-  `${spec.state}${spec.batch !== undefined ? `:batch=${spec.batch}` : ''}${spec.attempt !== undefined ? `:${spec.attempt}` : ''}`;
+  `${spec.state}${spec.batch !== undefined ? `:batch=${spec.batch}` : ''}${spec.attempt !== undefined ? `:${spec.attempt}${spec.onward ? '+' : ''}` : ''}`;
 
 /** The error a fault raises: the first specific name the state retries on, so "retries exhausted" is real. */
 export function retryableErrorName(state: AslState): string {
@@ -93,7 +99,8 @@ export class FaultInjector {
     return async (input) => {
       const attempt = (this.attempts.get(key) ?? 0) + 1;
       this.attempts.set(key, attempt);
-      if (this.spec?.attempt === undefined || this.spec.attempt === attempt) {
+      const target = this.spec?.attempt;
+      if (target === undefined || attempt === target || (this.spec?.onward && attempt > target)) {
         const name = retryableErrorName(state);
         const message = `fault injected by --fail-at at ${label} (attempt ${attempt})`;
         const isLambda = /:lambda:/.test(String(state.Resource ?? ''));

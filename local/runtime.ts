@@ -28,7 +28,8 @@ import { type Progress, silentProgress } from './progress.js';
 import { RedshiftDataEmulator } from './redshift/data-api.js';
 import { startRedshiftDataServer } from './redshift/server.js';
 import { makeLocalS3Client } from './s3-io.js';
-import { type ContainerCommand, nodeContainer, SageMakerPlayer } from './sagemaker-player.js';
+import { startSageMakerApiServer } from './sagemaker-api.js';
+import { asTaskError, type ContainerCommand, nodeContainer, SageMakerPlayer } from './sagemaker-player.js';
 import { generateSample, loadSample, type SampleOptions } from './sample-data.js';
 import { localAwsEnv } from './standins/aws-env.js';
 import { startDynamo } from './standins/dynamodb.js';
@@ -52,13 +53,25 @@ export interface LocalStack {
   dynamo: DynamoDBClient;
   warehouse: PGlite;
   redshift: RedshiftDataEmulator;
-  endpoints: { s3: string; dynamodb: string; redshiftData: string };
+  /** SageMaker played by our container's entry points; its jobs outlive the execution that started them. */
+  sagemaker: SageMakerPlayer;
+  endpoints: { s3: string; dynamodb: string; redshiftData: string; sagemaker: string };
   env: Record<string, string>;
+  /** Waits for running SageMaker jobs, then stops every stand-in. */
   stop(): Promise<void>;
 }
 
-/** Starts s3rver, dynalite, PGlite (+ the Data API emulation over HTTP) with their state under `dataDir`. */
-export async function startLocalStack(dataDir: string): Promise<LocalStack> {
+export interface LocalStackOptions {
+  /** How the player starts our container (default: model/main.ts under this project, in a child Node). */
+  container?: ContainerCommand;
+  progress?: Progress;
+}
+
+/**
+ * Starts s3rver, dynalite, PGlite (+ the Data API emulation over HTTP) and the SageMaker API over the
+ * player, with their state under `dataDir`.
+ */
+export async function startLocalStack(dataDir: string, options: LocalStackOptions = {}): Promise<LocalStack> {
   const paths = dataPaths(dataDir);
   const started: RunningStandIn[] = [];
   try {
@@ -86,18 +99,36 @@ export async function startLocalStack(dataDir: string): Promise<LocalStack> {
       region: LOCAL_REGION,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
-    const env = {
+    const env: Record<string, string> = {
       ...localAwsEnv({ s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint }),
       AWS_ENDPOINT_URL_REDSHIFT_DATA: dataApi.endpoint,
     };
+    const sagemaker = new SageMakerPlayer({
+      s3,
+      workDir: paths.sagemaker,
+      container: options.container ?? nodeContainer(PROJECT_ROOT),
+      progress: options.progress,
+      // The container reads its channels from disk, but gets the same endpoints a real one would.
+      env,
+    });
+    const sagemakerApi = await startSageMakerApiServer(sagemaker);
+    started.push(sagemakerApi);
+    env.AWS_ENDPOINT_URL_SAGEMAKER = sagemakerApi.endpoint;
     return {
       s3,
       dynamo,
       warehouse,
       redshift,
-      endpoints: { s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint, redshiftData: dataApi.endpoint },
+      sagemaker,
+      endpoints: {
+        s3: s3Server.endpoint,
+        dynamodb: dynamoServer.endpoint,
+        redshiftData: dataApi.endpoint,
+        sagemaker: sagemakerApi.endpoint,
+      },
       env,
       async stop() {
+        await sagemaker.settle();
         await redshift.idle().catch(() => undefined);
         s3.destroy();
         dynamo.destroy();
@@ -282,7 +313,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
   const pipeline = loadPipeline({ root });
   prepareDataDir(dataDir, { reset: options.reset });
   const paths = dataPaths(dataDir);
-  const stack = await startLocalStack(dataDir);
+  const stack = await startLocalStack(dataDir, { container: options.container, progress });
   try {
     Object.assign(process.env, stack.env, pipeline.environment, {
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
@@ -304,7 +335,6 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
     root,
     log,
     progress,
-    sagemakerDir: paths.sagemaker,
     statementsPath: join(dataDir, 'redshift-statements.json'),
   };
   return {
@@ -460,7 +490,6 @@ interface ExecuteOptions extends LocalSessionOptions {
   root: string;
   executionName: string;
   executionDir: string;
-  sagemakerDir: string;
   log: (line: string) => void;
   progress: Progress;
   input: Json;
@@ -517,13 +546,6 @@ async function execute(
       };
   const saveRecord = () => writeFileSync(join(executionDir, 'execution.json'), `${JSON.stringify(record, null, 2)}\n`);
 
-  const player = new SageMakerPlayer({
-    s3: stack.s3,
-    workDir: options.sagemakerDir,
-    container: options.container ?? nodeContainer(options.root),
-    progress: options.progress,
-    env: stack.env,
-  });
   const lambdas = new LambdaHost(pipeline.functions);
   const mapStore = fileMapRunStore(join(executionDir, 'map-runs'));
 
@@ -544,15 +566,16 @@ async function execute(
     describeStatement: (p) => describeStatementDurably(stack.redshift, p, options.statementsPath),
     getStatementResult: (p) => stack.redshift.getStatementResult(p),
   });
+  // Training and transform jobs are the sageMakerJob Lambda's (through the SDK); only createModel is an
+  // optimized integration.
   const sagemaker = sdk('sagemaker', {
-    'createTrainingJob.sync': (p) => player.createTrainingJobSync(p),
-    createModel: (p) => player.createModel(p),
-    'createTransformJob.sync': (p) => player.createTransformJobSync(p),
-  });
-  const sagemakerSdk = sdk('aws-sdk:sagemaker', {
-    describeTrainingJob: (p) => describe(player.registry().trainingJobs, String(p.TrainingJobName), 'training job'),
-    describeTransformJob: (p) => describe(player.registry().transformJobs, String(p.TransformJobName), 'transform job'),
-    describeModel: (p) => describe(player.registry().models, String(p.ModelName), 'model'),
+    createModel: (p) => {
+      try {
+        return stack.sagemaker.createModel(p);
+      } catch (error) {
+        throw asTaskError(error);
+      }
+    },
   });
 
   const waitOverrides = (definition: Pick<AslDefinition, 'States'>) => ({
@@ -614,7 +637,6 @@ async function execute(
     lambdas.directBinding,
     redshift,
     sagemaker,
-    sagemakerSdk,
     distributedMapBinding,
   ];
 
@@ -659,6 +681,17 @@ async function execute(
   let isTaskFailure = false;
   let lastFailure: { state: string; error: string; cause: string } | undefined;
   const historyPath = join(executionDir, 'history.jsonl');
+  // Poll loops (WaitForTraining → TrainModel → …) print their first pass, then one line for the repeats.
+  const exits = new Map<string, number>();
+  let repeats: { first: string; passes: number; seconds: number } | undefined;
+  const flushRepeats = () => {
+    if (!repeats) return;
+    const { first, passes, seconds } = repeats;
+    log(
+      `  ⋯ ${first.padEnd(22)} ${seconds.toFixed(1).padStart(6)}s  polled ${passes} more time${passes === 1 ? '' : 's'}`,
+    );
+    repeats = undefined;
+  };
   const consume = (async () => {
     for await (const event of execution.eventLogs) {
       const e = event as unknown as {
@@ -692,8 +725,18 @@ async function execute(
         timing.seconds += seconds;
         timings.set(name, timing);
         lastOutput = e.state?.output as Json;
-        if (timing.status === 'SUCCEEDED') log(`  ✓ ${name.padEnd(22)} ${seconds.toFixed(1).padStart(6)}s`);
+        const pass = (exits.get(name) ?? 0) + 1;
+        exits.set(name, pass);
+        if (pass > 1) {
+          repeats ??= { first: name, passes: 0, seconds: 0 };
+          repeats.seconds += seconds;
+          if (name === repeats.first) repeats.passes++;
+        } else {
+          flushRepeats();
+          if (timing.status === 'SUCCEEDED') log(`  ✓ ${name.padEnd(22)} ${seconds.toFixed(1).padStart(6)}s`);
+        }
       } else if (e.type === 'StateFailed') {
+        flushRepeats();
         lastFailure = {
           state: name,
           error: e.Error ?? '',
@@ -714,6 +757,7 @@ async function execute(
         );
       }
     }
+    flushRepeats();
   })();
 
   let status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED';
@@ -861,20 +905,6 @@ function failureReason(cause: string): string {
 
 const round = (value: number) => Math.round(value * 100) / 100;
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').slice(0, 300);
-
-function describe(
-  registry: Record<string, Record<string, unknown>>,
-  name: string,
-  kind: string,
-): Record<string, unknown> {
-  const found = registry[name];
-  if (!found)
-    throw new TaskError(
-      kind === 'model' ? 'SageMaker.SageMakerException' : 'SageMaker.ResourceNotFoundException',
-      `Requested resource not found: ${kind} ${name}`,
-    );
-  return found;
-}
 
 function fileMapRunStore(dir: string): MapRunStore {
   return {

@@ -11,8 +11,11 @@ import { getBytes, getText, listAll, parseS3Uri, putObject } from './s3-io.js';
 
 /**
  * SageMaker played locally: training and transform jobs run the container's `train` / `serve` entry points as
- * child processes with `/opt/ml` mapped to a work folder. Jobs are kept in a registry in the data dir, so a
- * reused name is refused as SageMaker refuses it, and a redrive can see what already ran.
+ * child processes with `/opt/ml` mapped to a work folder. As in SageMaker, Create* starts a job and returns at
+ * once, the job runs on (even after the execution that started it failed), and Describe* reports its status.
+ * Jobs are kept in a registry in the data dir, so a reused name is refused as SageMaker refuses it, and a
+ * redrive (possibly in a later process) can see what already ran. The API shape is served over HTTP by
+ * local/sagemaker-api.ts, which is what the pipeline's SDK client talks to.
  */
 
 /** How to start the container for a mode (`train` or `serve`). */
@@ -40,6 +43,17 @@ export interface SageMakerPlayerOptions {
 
 type Described = Record<string, unknown>;
 
+/** A SageMaker API error: `name` is the wire error code (`ValidationException`, `ResourceInUse`, …). */
+export class SageMakerApiError extends Error {
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** Which process runs an InProgress job, so a job whose process died is not waited on forever. */
+const OWNER_PID = 'LocalOwnerPid';
+
 interface Registry {
   trainingJobs: Record<string, Described>;
   models: Record<string, Described>;
@@ -48,19 +62,46 @@ interface Registry {
 
 const arn = (kind: string, name: string) => `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${kind}/${name}`;
 
-function sageMakerError(message: string, code: string): TaskError {
-  // The shape the optimized SageMaker integrations give for an API error.
+const sageMakerError = (message: string, code: string) => new SageMakerApiError(code, message);
+
+/** The error the optimized `sagemaker:` integrations give a Task for an API error. */
+export function asTaskError(error: unknown): unknown {
+  if (!(error instanceof SageMakerApiError)) return error;
   return new TaskError(
     'SageMaker.AmazonSageMakerException',
-    `${message} (Service: AmazonSageMaker; Status Code: 400; Error Code: ${code}; Request ID: local)`,
+    `${error.message} (Service: AmazonSageMaker; Status Code: 400; Error Code: ${error.name}; Request ID: local)`,
+    { cause: error },
   );
 }
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 const joinUri = (base: string, path: string) => `${base.replace(/\/+$/, '')}/${path}`;
+
+type JobKind = 'trainingJobs' | 'transformJobs';
+/** A job this process runs: its container, once started, and whether StopXJob asked it to end. */
+interface RunningJob {
+  done: Promise<void>;
+  child?: ChildProcess;
+  stopping?: boolean;
+}
+const STATUS_FIELD: Record<JobKind, string> = {
+  trainingJobs: 'TrainingJobStatus',
+  transformJobs: 'TransformJobStatus',
+};
 
 export class SageMakerPlayer {
   private readonly registryPath: string;
   private readonly progress: Progress;
+  /** Jobs this process runs: settle() waits for them; stop*() kills their container. */
+  private readonly running = new Map<string, RunningJob>();
 
   constructor(private readonly options: SageMakerPlayerOptions) {
     this.registryPath = join(options.workDir, 'registry.json');
@@ -68,7 +109,7 @@ export class SageMakerPlayer {
     mkdirSync(options.workDir, { recursive: true });
   }
 
-  /** Every job and model the player knows (the local DescribeTrainingJob/ListTrainingJobs). */
+  /** Every job and model the player knows, as recorded in the data dir. */
   registry(): Registry {
     if (!existsSync(this.registryPath)) return { trainingJobs: {}, models: {}, transformJobs: {} };
     return JSON.parse(readFileSync(this.registryPath, 'utf8')) as Registry;
@@ -80,8 +121,91 @@ export class SageMakerPlayer {
     writeFileSync(this.registryPath, `${JSON.stringify(registry, null, 2)}\n`);
   }
 
-  /** `sagemaker:createTrainingJob.sync`: resolves with DescribeTrainingJob once Completed; throws States.TaskFailed otherwise. */
-  async createTrainingJobSync(params: Described): Promise<Described> {
+  private update(kind: JobKind, name: string, fields: Described): Described {
+    let updated: Described = {};
+    this.save((r) => {
+      updated = { ...r[kind][name], ...fields };
+      if (!['InProgress', 'Stopping'].includes(String(updated[STATUS_FIELD[kind]]))) delete updated[OWNER_PID];
+      r[kind][name] = updated;
+    });
+    return updated;
+  }
+
+  /** Waits for every job this process started (a job outlives its execution, as in SageMaker). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.running.values()].map((job) => job.done));
+  }
+
+  /** Running jobs by name, for a "waiting for …" message. */
+  runningJobs(): string[] {
+    return [...this.running.keys()].map((key) => key.split('/')[1] ?? key);
+  }
+
+  private start(kind: JobKind, name: string, run: (job: RunningJob) => Promise<Described>): void {
+    const key = `${kind}/${name}`;
+    const job: RunningJob = { done: Promise.resolve() };
+    job.done = run(job)
+      .then((fields) => {
+        this.update(kind, name, fields);
+      })
+      .catch((error: Error) => {
+        const stopped = job.stopping === true;
+        const ended = new Date().toISOString();
+        this.update(kind, name, {
+          [STATUS_FIELD[kind]]: stopped ? 'Stopped' : 'Failed',
+          ...(kind === 'trainingJobs' ? { SecondaryStatus: stopped ? 'Stopped' : 'Failed' } : {}),
+          ...(stopped ? {} : { FailureReason: error.message }),
+          LastModifiedTime: ended,
+        });
+      })
+      .finally(() => {
+        this.running.delete(key);
+        this.progress.done();
+      });
+    this.running.set(key, job);
+  }
+
+  /**
+   * A job's description. An InProgress job that no live process runs (its `recs` process was killed) is
+   * marked Failed here, so a redrive starts a fresh one instead of waiting for ever.
+   */
+  private describeJob(kind: JobKind, name: string, notFound: string): Described {
+    const found = this.registry()[kind][name];
+    if (!found) throw sageMakerError(notFound, 'ValidationException');
+    const owner = Number(found[OWNER_PID]);
+    const orphaned =
+      ['InProgress', 'Stopping'].includes(String(found[STATUS_FIELD[kind]])) &&
+      !this.running.has(`${kind}/${name}`) &&
+      (owner === process.pid || !isAlive(owner));
+    const described = orphaned
+      ? this.update(kind, name, {
+          [STATUS_FIELD[kind]]: 'Failed',
+          ...(kind === 'trainingJobs' ? { SecondaryStatus: 'Failed' } : {}),
+          FailureReason: 'InternalServerError: the local process running this job exited before it finished',
+        })
+      : found;
+    const { [OWNER_PID]: _owner, ...visible } = described;
+    return visible;
+  }
+
+  private stopJob(kind: JobKind, name: string, notFound: string): void {
+    const status = String(this.describeJob(kind, name, notFound)[STATUS_FIELD[kind]]);
+    if (status !== 'InProgress') {
+      throw sageMakerError(
+        `The job ${name} is ${status}; only an InProgress job can be stopped.`,
+        'ValidationException',
+      );
+    }
+    const job = this.running.get(`${kind}/${name}`);
+    this.update(kind, name, { [STATUS_FIELD[kind]]: 'Stopping' });
+    if (job) {
+      job.stopping = true;
+      job.child?.kill('SIGTERM');
+    }
+  }
+
+  /** `CreateTrainingJob`: registers the job and starts it; poll `describeTrainingJob` for its end. */
+  createTrainingJob(params: Described): { TrainingJobArn: string } {
     const name = String(params.TrainingJobName ?? '');
     if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name))
       throw sageMakerError(`Invalid TrainingJobName "${name}"`, 'ValidationException');
@@ -99,117 +223,112 @@ export class SageMakerPlayer {
       SecondaryStatus: 'Starting',
       CreationTime: started.toISOString(),
       TrainingStartTime: started.toISOString(),
+      LastModifiedTime: started.toISOString(),
+      [OWNER_PID]: process.pid,
     };
     this.save((r) => {
       r.trainingJobs[name] = describe;
     });
-    const work = join(this.options.workDir, 'training', name);
-    rmSync(work, { recursive: true, force: true });
-    try {
-      const algorithm = (params.AlgorithmSpecification ?? {}) as Described;
-      const channels = (params.InputDataConfig ?? []) as Described[];
-      this.progress.update(`training ${name}`, undefined, 'downloading input');
-      for (const channel of channels) {
-        const channelName = String(channel.ChannelName);
-        const source = ((channel.DataSource as Described | undefined)?.S3DataSource ?? {}) as Described;
-        const { bucket, key: prefix } = parseS3Uri(String(source.S3Uri));
-        const target = join(work, 'input/data', channelName);
-        mkdirSync(target, { recursive: true });
-        for (const object of await listAll(this.options.s3, bucket, prefix)) {
-          const path = join(target, relative(prefix.endsWith('/') ? prefix : dirname(prefix), object.Key) || 'data');
-          mkdirSync(dirname(path), { recursive: true });
-          writeFileSync(path, await getBytes(this.options.s3, bucket, object.Key));
-        }
-      }
-      mkdirSync(join(work, 'input/config'), { recursive: true });
-      mkdirSync(join(work, 'model'), { recursive: true });
-      mkdirSync(join(work, 'output/data'), { recursive: true });
-      writeFileSync(join(work, 'input/config/hyperparameters.json'), JSON.stringify(params.HyperParameters ?? {}));
-      writeFileSync(
-        join(work, 'input/config/inputdataconfig.json'),
-        JSON.stringify(
-          Object.fromEntries(
-            channels.map((c) => [c.ChannelName, { ContentType: c.ContentType ?? 'application/jsonlines' }]),
-          ),
-        ),
-      );
-      writeFileSync(
-        join(work, 'input/config/resourceconfig.json'),
-        JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'] }),
-      );
-      this.save((r) => {
-        Object.assign(r.trainingJobs[name] ?? {}, { SecondaryStatus: 'Training' });
-      });
-
-      const definitions = (algorithm.MetricDefinitions ?? []) as { Name: string; Regex: string }[];
-      const metrics = new Map<string, number>();
-      const { code, logTail } = await this.runContainer(
-        'train',
-        work,
-        (params.Environment ?? {}) as Record<string, string>,
-        (line) => {
-          for (const definition of definitions) {
-            const match = new RegExp(definition.Regex).exec(line);
-            if (match?.[1] !== undefined && Number.isFinite(Number(match[1])))
-              metrics.set(definition.Name, Number(match[1]));
-          }
-          this.progress.update(`training ${name}`, undefined, line.slice(0, 60));
-        },
-      );
-      if (code !== 0) {
-        const failurePath = join(work, 'output/failure');
-        const reason = existsSync(failurePath) ? readFileSync(failurePath, 'utf8').trim() : logTail;
-        throw new Error(`AlgorithmError: ${reason || `train exited with code ${code}`}`);
-      }
-      const files = readdirSync(join(work, 'model'));
-      const archive = join(work, 'output/model.tar.gz');
-      await tar.c({ gzip: true, cwd: join(work, 'model'), file: archive, portable: true }, files);
-      const modelUri = joinUri(
-        String((params.OutputDataConfig as Described | undefined)?.S3OutputPath ?? ''),
-        `${name}/output/model.tar.gz`,
-      );
-      const target = parseS3Uri(modelUri);
-      await putObject(this.options.s3, target.bucket, target.key, readFileSync(archive));
-      const ended = new Date();
-      const completed: Described = {
-        ...describe,
-        TrainingJobStatus: 'Completed',
-        SecondaryStatus: 'Completed',
-        ModelArtifacts: { S3ModelArtifacts: modelUri },
-        FinalMetricDataList: [...metrics].map(([MetricName, Value]) => ({
-          MetricName,
-          Value,
-          Timestamp: ended.toISOString(),
-        })),
-        TrainingEndTime: ended.toISOString(),
-        LastModifiedTime: ended.toISOString(),
-        TrainingTimeInSeconds: Math.max(1, Math.round((ended.getTime() - started.getTime()) / 1000)),
-        BillableTimeInSeconds: Math.max(1, Math.round((ended.getTime() - started.getTime()) / 1000)),
-      };
-      this.save((r) => {
-        r.trainingJobs[name] = completed;
-      });
-      return completed;
-    } catch (error) {
-      if (error instanceof TaskError) throw error;
-      const failed = {
-        ...describe,
-        TrainingJobStatus: 'Failed',
-        SecondaryStatus: 'Failed',
-        FailureReason: (error as Error).message,
-      };
-      this.save((r) => {
-        r.trainingJobs[name] = failed;
-      });
-      // The .sync integration fails the Task with States.TaskFailed and the job description as the Cause.
-      throw new TaskError('States.TaskFailed', JSON.stringify(failed), { cause: error });
-    } finally {
-      this.progress.done();
-    }
+    this.start('trainingJobs', name, (job) => this.train(name, params, started, job));
+    return { TrainingJobArn: String(describe.TrainingJobArn) };
   }
 
-  /** `sagemaker:createModel`: records the model; a reused name is refused. */
-  createModel(params: Described): Described {
+  describeTrainingJob(params: Described): Described {
+    // What SageMaker answers for an unknown training job (not the ResourceNotFound its API model names).
+    return this.describeJob('trainingJobs', String(params.TrainingJobName ?? ''), 'Requested resource not found.');
+  }
+
+  stopTrainingJob(params: Described): Described {
+    this.stopJob('trainingJobs', String(params.TrainingJobName ?? ''), 'Requested resource not found.');
+    return {};
+  }
+
+  private async train(name: string, params: Described, started: Date, job: RunningJob): Promise<Described> {
+    const work = join(this.options.workDir, 'training', name);
+    rmSync(work, { recursive: true, force: true });
+    const algorithm = (params.AlgorithmSpecification ?? {}) as Described;
+    const channels = (params.InputDataConfig ?? []) as Described[];
+    this.progress.update(`training ${name}`, undefined, 'downloading input');
+    for (const channel of channels) {
+      const channelName = String(channel.ChannelName);
+      const source = ((channel.DataSource as Described | undefined)?.S3DataSource ?? {}) as Described;
+      const { bucket, key: prefix } = parseS3Uri(String(source.S3Uri));
+      const target = join(work, 'input/data', channelName);
+      mkdirSync(target, { recursive: true });
+      for (const object of await listAll(this.options.s3, bucket, prefix)) {
+        const path = join(target, relative(prefix.endsWith('/') ? prefix : dirname(prefix), object.Key) || 'data');
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, await getBytes(this.options.s3, bucket, object.Key));
+      }
+    }
+    mkdirSync(join(work, 'input/config'), { recursive: true });
+    mkdirSync(join(work, 'model'), { recursive: true });
+    mkdirSync(join(work, 'output/data'), { recursive: true });
+    writeFileSync(join(work, 'input/config/hyperparameters.json'), JSON.stringify(params.HyperParameters ?? {}));
+    writeFileSync(
+      join(work, 'input/config/inputdataconfig.json'),
+      JSON.stringify(
+        Object.fromEntries(
+          channels.map((c) => [c.ChannelName, { ContentType: c.ContentType ?? 'application/jsonlines' }]),
+        ),
+      ),
+    );
+    writeFileSync(
+      join(work, 'input/config/resourceconfig.json'),
+      JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'] }),
+    );
+    this.update('trainingJobs', name, { SecondaryStatus: 'Training' });
+
+    const definitions = (algorithm.MetricDefinitions ?? []) as { Name: string; Regex: string }[];
+    const metrics = new Map<string, number>();
+    const { code, logTail } = await this.runContainer(
+      'train',
+      work,
+      (params.Environment ?? {}) as Record<string, string>,
+      job,
+      (line) => {
+        for (const definition of definitions) {
+          const match = new RegExp(definition.Regex).exec(line);
+          if (match?.[1] !== undefined && Number.isFinite(Number(match[1])))
+            metrics.set(definition.Name, Number(match[1]));
+        }
+        this.progress.update(`training ${name}`, undefined, line.slice(0, 60));
+      },
+    );
+    if (code !== 0) {
+      const failurePath = join(work, 'output/failure');
+      const reason = existsSync(failurePath) ? readFileSync(failurePath, 'utf8').trim() : logTail;
+      throw new Error(`AlgorithmError: ${reason || `train exited with code ${code}`}`);
+    }
+    const files = readdirSync(join(work, 'model'));
+    const archive = join(work, 'output/model.tar.gz');
+    await tar.c({ gzip: true, cwd: join(work, 'model'), file: archive, portable: true }, files);
+    const modelUri = joinUri(
+      String((params.OutputDataConfig as Described | undefined)?.S3OutputPath ?? ''),
+      `${name}/output/model.tar.gz`,
+    );
+    const target = parseS3Uri(modelUri);
+    await putObject(this.options.s3, target.bucket, target.key, readFileSync(archive));
+    const ended = new Date();
+    const seconds = Math.max(1, Math.round((ended.getTime() - started.getTime()) / 1000));
+    return {
+      TrainingJobStatus: 'Completed',
+      SecondaryStatus: 'Completed',
+      ModelArtifacts: { S3ModelArtifacts: modelUri },
+      FinalMetricDataList: [...metrics].map(([MetricName, Value]) => ({
+        MetricName,
+        Value,
+        Timestamp: ended.toISOString(),
+      })),
+      TrainingEndTime: ended.toISOString(),
+      LastModifiedTime: ended.toISOString(),
+      TrainingTimeInSeconds: seconds,
+      BillableTimeInSeconds: seconds,
+    };
+  }
+
+  /** `CreateModel`: records the model; a reused name is refused. */
+  createModel(params: Described): { ModelArn: string } {
     const name = String(params.ModelName ?? '');
     if (!name) throw sageMakerError('ModelName is required', 'ValidationException');
     if (this.registry().models[name]) {
@@ -222,10 +341,18 @@ export class SageMakerPlayer {
     return { ModelArn: model.ModelArn };
   }
 
-  /** `sagemaker:createTransformJob.sync`: runs `serve` and streams every input object through /invocations. */
-  async createTransformJobSync(params: Described): Promise<Described> {
+  describeModel(params: Described): Described {
+    const name = String(params.ModelName ?? '');
+    const model = this.registry().models[name];
+    if (!model) throw sageMakerError(`Could not find model "${arn('model', name)}".`, 'ValidationException');
+    return model;
+  }
+
+  /** `CreateTransformJob`: registers the job and starts it; poll `describeTransformJob` for its end. */
+  createTransformJob(params: Described): { TransformJobArn: string } {
     const name = String(params.TransformJobName ?? '');
-    if (!name) throw sageMakerError('TransformJobName is required', 'ValidationException');
+    if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name))
+      throw sageMakerError(`Invalid TransformJobName "${name}"`, 'ValidationException');
     const registry = this.registry();
     if (registry.transformJobs[name]) {
       throw sageMakerError(
@@ -243,14 +370,32 @@ export class SageMakerPlayer {
       TransformJobStatus: 'InProgress',
       CreationTime: started.toISOString(),
       TransformStartTime: started.toISOString(),
+      LastModifiedTime: started.toISOString(),
+      [OWNER_PID]: process.pid,
     };
     this.save((r) => {
       r.transformJobs[name] = describe;
     });
+    this.start('transformJobs', name, (job) => this.transform(name, params, model, job));
+    return { TransformJobArn: String(describe.TransformJobArn) };
+  }
+
+  describeTransformJob(params: Described): Described {
+    const name = String(params.TransformJobName ?? '');
+    return this.describeJob('transformJobs', name, `Could not find requested job with name ${name}`);
+  }
+
+  stopTransformJob(params: Described): Described {
+    const name = String(params.TransformJobName ?? '');
+    this.stopJob('transformJobs', name, `Could not find requested job with name ${name}`);
+    return {};
+  }
+
+  /** Runs `serve` and streams every input object through /invocations. */
+  private async transform(name: string, params: Described, model: Described, job: RunningJob): Promise<Described> {
     const work = join(this.options.workDir, 'transform', name);
     rmSync(work, { recursive: true, force: true });
     mkdirSync(join(work, 'model'), { recursive: true });
-    let child: ChildProcess | undefined;
     try {
       const container = (model.PrimaryContainer ?? {}) as Described;
       const modelUri = parseS3Uri(String(container.ModelDataUrl));
@@ -281,7 +426,8 @@ export class SageMakerPlayer {
         SAGEMAKER_MAX_CONCURRENT_TRANSFORMS: String(concurrency),
       };
       const served = this.startContainer('serve', work, env);
-      child = served.child;
+      job.child = served.child;
+      if (job.stopping) served.child.kill('SIGTERM');
       await waitForPing(port, served.exited, this.options.pingTimeoutMs ?? 120_000);
 
       const texts = await Promise.all(objects.map((o) => getText(this.options.s3, bucket, o.Key)));
@@ -318,30 +464,15 @@ export class SageMakerPlayer {
         );
       }
       const ended = new Date();
-      const completed = {
-        ...describe,
+      return {
         TransformJobStatus: 'Completed',
         TransformEndTime: ended.toISOString(),
         LastModifiedTime: ended.toISOString(),
       };
-      this.save((r) => {
-        r.transformJobs[name] = completed;
-      });
-      return completed;
     } catch (error) {
-      if (error instanceof TaskError) throw error;
-      const failed = {
-        ...describe,
-        TransformJobStatus: 'Failed',
-        FailureReason: `ClientError: ${(error as Error).message}`,
-      };
-      this.save((r) => {
-        r.transformJobs[name] = failed;
-      });
-      throw new TaskError('States.TaskFailed', JSON.stringify(failed), { cause: error });
+      throw new Error(`ClientError: ${(error as Error).message}`, { cause: error });
     } finally {
-      child?.kill('SIGTERM');
-      this.progress.done();
+      job.child?.kill('SIGTERM');
     }
   }
 
@@ -370,10 +501,14 @@ export class SageMakerPlayer {
     mode: 'train',
     work: string,
     env: Record<string, string>,
+    job: RunningJob,
     onLine: (line: string) => void,
   ): Promise<{ code: number; logTail: string }> {
     const { command, args } = this.options.container(mode);
     const child = spawn(command, args, { env: this.childEnv(work, env), stdio: ['ignore', 'pipe', 'pipe'] });
+    job.child = child;
+    // Stopped while it was still downloading its input: end as soon as it starts.
+    if (job.stopping) child.kill('SIGTERM');
     const tail: string[] = [];
     const log: string[] = [];
     const lines = (chunk: Buffer, buffer: { rest: string }) => {

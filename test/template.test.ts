@@ -24,8 +24,9 @@ function deployedDefinition(stateMachine: Resource): { States: Record<string, St
     Record<string, unknown>,
   ];
   const text = body.replace(/\$\{(\w+)\}/g, (_, name: string) => {
-    const target = JSON.stringify(substitutions[name]);
-    return `arn:aws:lambda:us-east-1:123456789012:function:${name}-${target.length}`;
+    // Name the function after the resource it refers to, so tests can tell which Lambda a Task calls.
+    const target = (substitutions[name] as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? name;
+    return `arn:aws:lambda:us-east-1:123456789012:function:${target}`;
   });
   return JSON.parse(text);
 }
@@ -83,6 +84,7 @@ describe('packaged CloudFormation template', () => {
         'QualityGateLambdaFunction',
         'RecordFailureLambdaFunction',
         'ReportTopShowsLambdaFunction',
+        'SageMakerJobLambdaFunction',
         'TopShowsReportLambdaFunction',
         'WriteRecsLambdaFunction',
       ].sort(),
@@ -183,13 +185,43 @@ describe('state machine definition', () => {
   });
 
   it('builds every SageMaker name from the execution and its redrive count', () => {
-    const nameKeys = ['TrainingJobName.$', 'ModelName.$', 'TransformJobName.$'];
-    const sageMakerStates = allStates(definition.States).filter(([, s]) => String(s.Resource).includes(':sagemaker:'));
-    expect(sageMakerStates).toHaveLength(3);
-    for (const [name, state] of sageMakerStates) {
-      const expressions = nameKeys.map((k) => state.Parameters[k]).filter(Boolean);
-      const own = expressions.find((e: string) => e.startsWith('States.Format'));
-      expect(own, `${name} builds its own name`).toMatch(/\$\$\.Execution\.RedriveCount/);
+    const createModel = definition.States.CreateModel;
+    expect(createModel?.Resource).toBe('arn:aws:states:::sagemaker:createModel');
+    expect(createModel?.Parameters['ModelName.$']).toMatch(/^States\.Format\(.*\$\$\.Execution\.RedriveCount/);
+    // Training and transform jobs: the sageMakerJob Lambda names them from the base name and the redrive count.
+    for (const name of ['TrainModel', 'BatchRecommend']) {
+      const payload = definition.States[name]?.Parameters.Payload;
+      expect(payload['jobBaseName.$'], name).toBe('$.run.jobBaseName');
+      expect(payload['redriveCount.$'], name).toBe('$$.Execution.RedriveCount');
+      expect(Object.keys(payload.request), `${name} leaves the job name to the function`).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/JobName/)]),
+      );
+    }
+  });
+
+  it('starts no SageMaker job from a .sync integration: a redrive would start it again', () => {
+    const sync = allStates(definition.States).filter(([, s]) => /\.sync$/.test(String(s.Resource)));
+    expect(sync).toEqual([]);
+  });
+
+  it('polls each SageMaker job in a Wait loop that leaves only when the job is Completed', () => {
+    for (const [task, choice, wait, next] of [
+      ['TrainModel', 'IsTrainingComplete', 'WaitForTraining', 'QualityGate'],
+      ['BatchRecommend', 'IsTransformComplete', 'WaitForTransform', 'WriteTopTen'],
+    ] as const) {
+      const states = definition.States;
+      expect(states[task]?.Parameters.FunctionName).toMatch(/:function:SageMakerJobLambdaFunction$/);
+      expect(states[task]?.Next).toBe(choice);
+      expect(states[choice]?.Choices).toEqual([
+        {
+          Variable: `$.${task === 'TrainModel' ? 'training' : 'transform'}.status`,
+          StringEquals: 'Completed',
+          Next: next,
+        },
+      ]);
+      expect(states[choice]?.Default).toBe(wait);
+      expect(states[wait]).toMatchObject({ Type: 'Wait', Next: task });
+      expect(states[task]?.Parameters.Payload.maxWaitSeconds).toBeGreaterThan(0);
     }
   });
 
@@ -234,19 +266,30 @@ describe('IAM', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('lets the pipeline pass only the SageMaker role, and only to SageMaker', () => {
-    const pipeline = resources.PipelineRole?.Properties.Policies[0].PolicyDocument.Statement as Cfn[];
-    const passRole = pipeline.find((s) => s.Action === 'iam:PassRole');
-    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'] });
-    expect(passRole.Condition.StringEquals['iam:PassedToService']).toBe('sagemaker.amazonaws.com');
-    const actions = pipeline.flatMap((s) => [s.Action].flat());
-    expect(actions).toEqual(
+  it('lets only the pipeline and the job function pass the SageMaker role, and only to SageMaker', () => {
+    const statements = (role: string) => resources[role]?.Properties.Policies[0].PolicyDocument.Statement as Cfn[];
+    for (const role of ['PipelineRole', 'SageMakerJobRole']) {
+      const passRole = statements(role).find((s) => s.Action === 'iam:PassRole');
+      expect(passRole.Resource, role).toEqual({ 'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'] });
+      expect(passRole.Condition.StringEquals['iam:PassedToService'], role).toBe('sagemaker.amazonaws.com');
+    }
+    const actions = (role: string) => statements(role).flatMap((s) => [s.Action].flat());
+    expect(actions('PipelineRole')).toEqual(
+      expect.arrayContaining(['sagemaker:CreateModel', 'sagemaker:AddTags', 'states:RedriveExecution']),
+    );
+    expect(actions('PipelineRole').filter((a: string) => /TrainingJob|TransformJob/.test(a))).toEqual([]);
+    expect(actions('SageMakerJobRole')).toEqual(
       expect.arrayContaining([
         'sagemaker:CreateTrainingJob',
-        'sagemaker:CreateModel',
+        'sagemaker:DescribeTrainingJob',
+        'sagemaker:CreateTransformJob',
+        'sagemaker:DescribeTransformJob',
         'sagemaker:AddTags',
-        'states:RedriveExecution',
+        'kms:Decrypt',
       ]),
     );
+    expect(resources.SageMakerJobLambdaFunction?.Properties.Role).toEqual({
+      'Fn::GetAtt': ['SageMakerJobRole', 'Arn'],
+    });
   });
 });

@@ -14,7 +14,7 @@ const ARGS = {
   'fail-at': {
     type: 'string',
     description:
-      'inject a fault: STATE (every attempt fails, retries run out, the execution FAILS at STATE), STATE:N (only attempt N fails; Retry recovers), WriteTopTen:batch=B[:N] (Distributed Map child batch B, 0-based)',
+      'inject a fault: STATE (every attempt fails, retries run out, the execution FAILS at STATE), STATE:N (only attempt N fails; Retry recovers), STATE:N+ (attempt N and later fail: e.g. TrainModel:2+ fails the polls of a job that runs on), WriteTopTen:batch=B[:N] (Distributed Map child batch B, 0-based)',
   },
   'data-dir': { type: 'string', description: 'where the stand-ins keep their state', default: '.recs' },
   reset: { type: 'boolean', description: 'start from an empty data dir', default: false },

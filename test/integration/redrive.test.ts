@@ -97,6 +97,33 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
     expect(jobs.transforms[0]).toMatch(reruns('BatchRecommend') ? /-recs-r1$/ : /-recs-r0$/);
   });
 
+  it.each([
+    ['TrainModel', 'training', false],
+    ['BatchRecommend', 'transforms', true],
+  ] as const)(
+    '%s fails while its job runs on: the redrive reuses that job instead of starting another',
+    async (state, kind, settle) => {
+      // Prepare: the first pass creates the job; every poll after it fails, so the execution fails at the state.
+      const name = `reuse-${state.toLowerCase()}`;
+      const failed = await session.start({ executionName: name, input: INPUT, failAt: parseFaultSpec(`${state}:2+`) });
+      // Training is redriven while its job still runs (waited for); the transform once its job has finished (reused).
+      if (settle) await session.stack.sagemaker.settle();
+
+      // Act
+      const redriven = await session.redrive(name);
+
+      // Assess
+      expect(failed.status).toBe('FAILED');
+      expect(failed.failedState).toBe(state);
+      expect(redriven.status, redriven.error).toBe('SUCCEEDED');
+      const runId = redriven.runId as string;
+      const jobs = jobsOf(readRegistry(dataDir), runId);
+      expect(jobs[kind]).toHaveLength(1);
+      expect(jobs[kind][0]).toMatch(/-r0$/);
+      expect(await runContent(session, runId)).toEqual(await runContent(session, baseline.runId as string));
+    },
+  );
+
   it('a fault on one attempt only (STATE:N) is absorbed by the Retry, with no second job', async () => {
     const summary = await session.start({
       executionName: 'retry-trainmodel',
