@@ -27,12 +27,27 @@ const STATES = [
   'UnloadViewership',
   'CheckUnload',
   'TrainModel',
+  // The first pass starts the job, every poll fails: the job runs on and the redrive reuses it.
+  'TrainModel:2+',
   'QualityGate',
   'CreateModel',
   'BatchRecommend',
+  'BatchRecommend:2+',
   'WriteTopTen:batch=0',
   'Publish',
 ];
+
+const runTagged = (jobs: Record<string, Record<string, unknown>>, runId: string) =>
+  Object.values(jobs).filter((job) =>
+    (job.Tags as { Key: string; Value: string }[] | undefined)?.some((t) => t.Key === 'runId' && t.Value === runId),
+  ).length;
+const jobsOfRun = (runId: string) => {
+  const registry = session.stack.sagemaker.registry();
+  return {
+    trainingJobs: runTagged(registry.trainingJobs, runId),
+    transformJobs: runTagged(registry.transformJobs, runId),
+  };
+};
 
 const dataDir = mkdtempSync(join(tmpdir(), 'recs-bench-redrive-'));
 const session = await openLocalSession({ dataDir, sample: SAMPLE, log: (line) => process.stderr.write(`${line}\n`) });
@@ -47,7 +62,7 @@ try {
   );
   for (const spec of STATES) {
     const fault = parseFaultSpec(spec);
-    const name = `fail-${fault.state.toLowerCase()}`;
+    const name = `fail-${spec.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
     const failed = await session.start({ executionName: name, input: INPUT, failAt: fault });
     const redriven = await session.redrive(name);
     process.stdout.write(
@@ -60,6 +75,8 @@ try {
         fullRunSeconds,
         savedFraction: Math.round((1 - redriven.durationSeconds / fullRunSeconds) * 100) / 100,
         statesRerun: redriven.states.length,
+        // Jobs the run started in all: 1 each means the failed attempt's job was reused, not repeated.
+        ...jobsOfRun(String(redriven.runId)),
         viewers: SAMPLE.viewers,
         ...machine,
       })}\n`,

@@ -372,7 +372,13 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
         redrive: { record, startAt: failedState },
       });
     },
-    close: () => stack.stop(),
+    async close() {
+      const running = stack.sagemaker.runningJobs();
+      if (running.length > 0) {
+        log(`  waiting for SageMaker job ${running.join(', ')} to end (a job runs on after its execution, as in AWS)`);
+      }
+      await stack.stop();
+    },
   };
 }
 
