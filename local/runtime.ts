@@ -782,12 +782,13 @@ async function execute(
     failedState = lastFailure?.state;
     isTaskFailure = failedState !== undefined && definition.States[failedState]?.Type === 'Task';
   }
-  if (status === 'FAILED' && failedState && !timings.has(failedState)) {
-    timings.set(failedState, {
-      name: failedState,
-      status: 'FAILED',
-      seconds: (Date.now() - (entered.get(failedState) ?? Date.now())) / 1000,
-    });
+  if (status === 'FAILED' && failedState) {
+    const lastPass = (Date.now() - (entered.get(failedState) ?? Date.now())) / 1000;
+    const earlier = timings.get(failedState);
+    // A poll loop's state may have passed before its last pass failed: the row still says where the run failed.
+    if (earlier?.status === 'SUCCEEDED')
+      timings.set(failedState, { ...earlier, status: 'FAILED', seconds: earlier.seconds + lastPass });
+    if (!earlier) timings.set(failedState, { name: failedState, status: 'FAILED', seconds: lastPass });
   }
   const finalState = (output ?? lastOutput ?? {}) as Record<string, Json>;
   const stopped = new Date();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,4 +81,36 @@ describe('recs run --fail-at, recs redrive, recs executions', () => {
     expect(badSpec.code).toBe(2);
     expect(badSpec.stderr).toMatch(/--fail-at/);
   });
+
+  it('a job that outlives its failed execution is reused by the redrive in a later process', async () => {
+    // Prepare: TrainModel's first pass starts the job, its polls fail; the process lets the job end, then exits.
+    const failed = await recs([
+      'run',
+      '--data-dir',
+      dataDir,
+      '--execution-name',
+      'job',
+      '--fail-at',
+      'TrainModel:2+',
+      '--json',
+    ]);
+
+    // Act
+    const redriven = await recs(['redrive', 'job', '--data-dir', dataDir, '--json']);
+
+    // Assess
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(JSON.parse(failed.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ failedState: 'TrainModel' });
+    expect(redriven.code, redriven.stderr).toBe(0);
+    const registry = JSON.parse(readFileSync(join(dataDir, 'sagemaker', 'registry.json'), 'utf8'));
+    const { runId } = JSON.parse(readFileSync(join(dataDir, 'executions', 'job', 'execution.json'), 'utf8'));
+    expect(runId).toMatch(/-job$/);
+    const training = Object.entries(
+      registry.trainingJobs as Record<string, { Tags?: { Key: string; Value: string }[] }>,
+    )
+      .filter(([, job]) => job.Tags?.some((tag) => tag.Key === 'runId' && tag.Value === runId))
+      .map(([name]) => name);
+    expect(training).toHaveLength(1);
+    expect(training[0]).toMatch(/-train-r0$/);
+  }, 150_000);
 });
