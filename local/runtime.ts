@@ -62,8 +62,10 @@ export interface LocalStack {
 }
 
 export interface LocalStackOptions {
-  /** How the player starts our container (default: model/main.ts under this project, in a child Node). */
+  /** How the player starts our container (default: model/main.ts under `root`, in a child Node). */
   container?: ContainerCommand;
+  /** Project root (default: this project). */
+  root?: string;
   progress?: Progress;
 }
 
@@ -106,7 +108,7 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
     const sagemaker = new SageMakerPlayer({
       s3,
       workDir: paths.sagemaker,
-      container: options.container ?? nodeContainer(PROJECT_ROOT),
+      container: options.container ?? nodeContainer(options.root ?? PROJECT_ROOT),
       progress: options.progress,
       // The container reads its channels from disk, but gets the same endpoints a real one would.
       env,
@@ -313,7 +315,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
   const pipeline = loadPipeline({ root });
   prepareDataDir(dataDir, { reset: options.reset });
   const paths = dataPaths(dataDir);
-  const stack = await startLocalStack(dataDir, { container: options.container, progress });
+  const stack = await startLocalStack(dataDir, { container: options.container, root, progress });
   try {
     Object.assign(process.env, stack.env, pipeline.environment, {
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
