@@ -4,7 +4,7 @@ import { lambdaHandler, parseEvent } from '../_shared/lambda-handler.js';
 import { logger, metrics } from '../_shared/powertools.js';
 import { ensureSageMakerJob, type JobReport, SageMakerJobEvent } from './sagemaker-job.js';
 
-const deps = { sagemaker: makeSageMakerClient() };
+const deps = { sagemaker: makeSageMakerClient(), now: () => new Date() };
 
 /** TrainModel / BatchRecommend: `{kind, jobBaseName, redriveCount, maxWaitSeconds, request}` → the job's status. */
 export const handler = lambdaHandler(async (event: unknown): Promise<JobReport> => {

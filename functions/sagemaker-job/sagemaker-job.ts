@@ -10,7 +10,7 @@ import {
   StopTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
-import { InvalidInputError, RecsError } from '../_shared/errors.js';
+import { InvalidInputError, RecsError, ThrottledError } from '../_shared/errors.js';
 
 /**
  * TrainModel and BatchRecommend: make sure this run has a training (or transform) job, reusing one that an
@@ -66,6 +66,22 @@ export class SageMakerJobFailedError extends RecsError {
 /** The job ran past the state's budget and was stopped; a redrive starts a fresh one. */
 export class SageMakerJobTimedOutError extends RecsError {
   override name = 'SageMakerJobTimedOut';
+}
+
+/** SageMaker refused a request (validation, access, quota): not retried, the Task fails with the reason. */
+export class SageMakerRequestError extends RecsError {
+  override name = 'SageMakerRequestError';
+}
+
+// Errors worth another try a little later; the state machine retries the Task on ThrottledError.
+const TRANSIENT = new Set(['ThrottlingException', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError']);
+
+/** What callers see of a failed SageMaker call: ours, named for what the state machine should do with it. */
+function sageMakerFailure(what: string, error: unknown): Error {
+  const err = error as Error & { $retryable?: unknown };
+  const message = `${what}: ${err.name}: ${err.message}`;
+  if (TRANSIENT.has(err.name) || err.$retryable) return new ThrottledError(message, { cause: error });
+  return new SageMakerRequestError(message, { cause: error });
 }
 
 interface Described {
@@ -146,13 +162,13 @@ async function describeIfExists(client: SageMakerClient, kind: JobKind, name: st
     return await API[kind].describe(client, name);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw error;
+    throw sageMakerFailure(`describing ${kind} job ${name}`, error);
   }
 }
 
 export interface SageMakerJobDeps {
   sagemaker: SageMakerClient;
-  now?: () => Date;
+  now: () => Date;
 }
 
 export async function ensureSageMakerJob(event: SageMakerJobEvent, deps: SageMakerJobDeps): Promise<JobReport> {
@@ -178,10 +194,11 @@ export async function ensureSageMakerJob(event: SageMakerJobEvent, deps: SageMak
   const follow = async (name: string, job: Described): Promise<JobReport> => {
     if (job.status === 'Completed') return report(name, job, 'completed');
     if (RUNNING.has(job.status)) {
-      const now = deps.now?.() ?? new Date();
-      const ageSeconds = job.creationTime ? (now.getTime() - job.creationTime.getTime()) / 1000 : 0;
+      const ageSeconds = job.creationTime ? (deps.now().getTime() - job.creationTime.getTime()) / 1000 : 0;
       if (job.status === 'InProgress' && ageSeconds > event.maxWaitSeconds) {
-        await API[kind].stop(client, name);
+        await API[kind].stop(client, name).catch((error: unknown) => {
+          throw sageMakerFailure(`stopping ${kind} job ${name}`, error);
+        });
         throw new SageMakerJobTimedOutError(
           `${kind} job ${name} ran ${Math.round(ageSeconds)} s, past the ${event.maxWaitSeconds} s budget; it was stopped`,
         );
@@ -208,7 +225,7 @@ export async function ensureSageMakerJob(event: SageMakerJobEvent, deps: SageMak
     await API[kind].create(client, current, event.request);
   } catch (error) {
     // A retried invocation whose first try created the job (then timed out) finds it here.
-    if ((error as Error).name !== 'ResourceInUse') throw error;
+    if ((error as Error).name !== 'ResourceInUse') throw sageMakerFailure(`creating ${kind} job ${current}`, error);
   }
   const created = await describeIfExists(client, kind, current);
   return created

@@ -12,6 +12,7 @@ import {
   type SageMakerJobEvent,
   SageMakerJobFailedError,
   SageMakerJobTimedOutError,
+  SageMakerRequestError,
 } from '../../functions/sagemaker-job/sagemaker-job.js';
 import { startSageMakerApiServer } from '../../local/sagemaker-api.js';
 import { SageMakerPlayer } from '../../local/sagemaker-player.js';
@@ -85,11 +86,13 @@ const training = (
   request: trainingRequest(behaviour),
 });
 
+const deps = () => ({ sagemaker, now: () => new Date() });
+
 /** What the state machine's Wait loop does: call until Completed (or the call throws). */
 async function untilCompleted(event: SageMakerJobEvent): Promise<JobReport[]> {
   const reports: JobReport[] = [];
   for (let poll = 0; poll < 200; poll++) {
-    const report = await ensureSageMakerJob(event, { sagemaker });
+    const report = await ensureSageMakerJob(event, deps());
     reports.push(report);
     if (report.status === 'Completed') return reports;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -120,16 +123,16 @@ describe('sageMakerJob: describe before create', () => {
   it('reuses a job an earlier attempt completed instead of starting another', async () => {
     await untilCompleted(training('done', 0));
 
-    const report = await ensureSageMakerJob(training('done', 2), { sagemaker });
+    const report = await ensureSageMakerJob(training('done', 2), deps());
 
     expect(report).toMatchObject({ jobName: 'done-train-r0', status: 'Completed', reused: true });
     expect(jobsNamed('done-')).toEqual(['done-train-r0']);
   });
 
   it('waits for a job an earlier attempt left running', async () => {
-    await ensureSageMakerJob(training('running', 0, 'hang'), { sagemaker });
+    await ensureSageMakerJob(training('running', 0, 'hang'), deps());
 
-    const report = await ensureSageMakerJob(training('running', 1, 'hang'), { sagemaker });
+    const report = await ensureSageMakerJob(training('running', 1, 'hang'), deps());
 
     expect(report).toMatchObject({
       jobName: 'running-train-r0',
@@ -143,21 +146,21 @@ describe('sageMakerJob: describe before create', () => {
 
   it('fails the Task when this attempt’s job failed, and the next redrive starts a fresh job', async () => {
     const failing = training('broken', 0, 'fail');
-    await ensureSageMakerJob(failing, { sagemaker });
+    await ensureSageMakerJob(failing, deps());
     await player.settle();
 
-    await expect(ensureSageMakerJob(failing, { sagemaker })).rejects.toThrow(SageMakerJobFailedError);
-    await expect(ensureSageMakerJob(failing, { sagemaker })).rejects.toThrow(
+    await expect(ensureSageMakerJob(failing, deps())).rejects.toThrow(SageMakerJobFailedError);
+    await expect(ensureSageMakerJob(failing, deps())).rejects.toThrow(
       /broken-train-r0 Failed: AlgorithmError: ValueError: too few viewers/,
     );
-    const redriven = await ensureSageMakerJob(training('broken', 1, 'ok'), { sagemaker });
+    const redriven = await ensureSageMakerJob(training('broken', 1, 'ok'), deps());
 
     expect(redriven).toMatchObject({ jobName: 'broken-train-r1', action: 'created', reused: false });
     expect(jobsNamed('broken-')).toEqual(['broken-train-r0', 'broken-train-r1']);
   });
 
   it('stops a job that outran its budget and fails the Task; a redrive starts a fresh one', async () => {
-    await ensureSageMakerJob(training('slow', 0, 'hang'), { sagemaker });
+    await ensureSageMakerJob(training('slow', 0, 'hang'), deps());
     const later = () => new Date(Date.now() + 3_600_000);
 
     await expect(ensureSageMakerJob(training('slow', 0, 'hang'), { sagemaker, now: later })).rejects.toThrow(
@@ -165,7 +168,7 @@ describe('sageMakerJob: describe before create', () => {
     );
     await player.settle();
     expect(player.describeTrainingJob({ TrainingJobName: 'slow-train-r0' }).TrainingJobStatus).toBe('Stopped');
-    const redriven = await ensureSageMakerJob(training('slow', 1, 'ok'), { sagemaker });
+    const redriven = await ensureSageMakerJob(training('slow', 1, 'ok'), deps());
     expect(redriven).toMatchObject({ jobName: 'slow-train-r1', action: 'created' });
   });
 
@@ -182,9 +185,9 @@ describe('sageMakerJob: describe before create', () => {
     writeFileSync(registryPath, JSON.stringify(registry));
 
     // Act
-    const stale = ensureSageMakerJob(training('orphan', 0), { sagemaker });
+    const stale = ensureSageMakerJob(training('orphan', 0), deps());
     await expect(stale).rejects.toThrow(/exited before it finished/);
-    const redriven = await ensureSageMakerJob(training('orphan', 1), { sagemaker });
+    const redriven = await ensureSageMakerJob(training('orphan', 1), deps());
 
     // Assess
     expect(redriven).toMatchObject({ jobName: 'orphan-train-r1', action: 'created' });
@@ -210,16 +213,33 @@ describe('sageMakerJob: describe before create', () => {
     });
 
     const reports = await untilCompleted(transform(0));
-    const reused = await ensureSageMakerJob(transform(1), { sagemaker });
+    const reused = await ensureSageMakerJob(transform(1), deps());
 
     expect(reports[0]).toMatchObject({ jobName: 'recs-recs-r0', action: 'created' });
     expect(reused).toMatchObject({ jobName: 'recs-recs-r0', status: 'Completed', reused: true });
     expect(jobsNamed('recs-', 'transformJobs')).toEqual(['recs-recs-r0']);
   });
 
+  it('fails with SageMaker’s reason, not retried, when SageMaker refuses the request', async () => {
+    const noModel: SageMakerJobEvent = {
+      kind: 'transform',
+      jobBaseName: 'nomodel',
+      redriveCount: 0,
+      maxWaitSeconds: 600,
+      request: { ModelName: 'no-such-model', TransformInput: {}, TransformOutput: {}, TransformResources: {} },
+    };
+
+    const error = await ensureSageMakerJob(noModel, deps()).catch((e: Error) => e);
+
+    expect(error).toBeInstanceOf(SageMakerRequestError);
+    expect((error as Error).message).toMatch(
+      /creating transform job nomodel-recs-r0: ValidationException: Could not find model/,
+    );
+  });
+
   it('refuses a request that names the job, or a name SageMaker would refuse', async () => {
     const named = { ...training('x', 0), request: { ...trainingRequest('ok'), TrainingJobName: 'mine' } };
-    await expect(ensureSageMakerJob(named, { sagemaker })).rejects.toThrow(InvalidInputError);
-    await expect(ensureSageMakerJob(training('a'.repeat(60), 0), { sagemaker })).rejects.toThrow(/longer than 63/);
+    await expect(ensureSageMakerJob(named, deps())).rejects.toThrow(InvalidInputError);
+    await expect(ensureSageMakerJob(training('a'.repeat(60), 0), deps())).rejects.toThrow(/longer than 63/);
   });
 });
