@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLoadExposures } from '../../functions/report-top-shows/exposures.js';
 import { makeLocalS3Client, putObject } from '../s3-io.js';
 import { type RunningStandIn, startS3 } from '../standins/s3.js';
-import { insertSql, isCopy, parseCopy, rowValues } from './copy.js';
+import { copyFromBlobSql, csvRecord, isCopy, parseCopy, rowValues } from './copy.js';
 import { RedshiftDataEmulator } from './data-api.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/unload';
@@ -48,7 +48,29 @@ FORMAT JSON 'auto'`;
     expect(rowValues(statement, ['a', 'b', 'c'], '{"A":"x","b":2,"extra":true}')).toEqual(['x', 2, null]);
     expect(rowValues(statement, ['a'], '   ')).toBeNull();
     expect(() => rowValues(statement, ['a'], '{bad')).toThrow(/invalid JSON/);
-    expect(insertSql('t', ['a', 'b'], 2)).toBe('INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)');
+  });
+
+  it('hands Postgres COPY values exactly: NULL stays NULL, empty strings, quotes, commas and newlines survive', async () => {
+    // Prepare
+    const pg = new PGlite();
+    await pg.exec('CREATE TABLE t (a TEXT, b INTEGER, c TEXT)');
+    const rows = [
+      ['plain', 1, null],
+      ['', 2, 'say "hi", then\nleave'],
+      [null, null, '{"json":true}'],
+    ];
+
+    // Act
+    await pg.query(copyFromBlobSql('t', ['a', 'b', 'c']), [], {
+      blob: new Blob([`${rows.map(csvRecord).join('\n')}\n`]),
+    });
+
+    // Assess
+    const { rows: loaded } = await pg.query<{ a: string | null; b: number | null; c: string | null }>(
+      'SELECT a, b, c FROM t ORDER BY b NULLS LAST',
+    );
+    expect(loaded.map((r) => [r.a, r.b, r.c])).toEqual(rows);
+    await pg.close();
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * Redshift `COPY table (columns) FROM 's3://bucket/prefix' IAM_ROLE '…' FORMAT [AS] JSON 'auto'` translated
  * for the local warehouse: every object whose key starts with the prefix is read as JSON Lines (what the
- * report Lambda writes) and its rows are INSERTed into PGlite in batches. JSON 'auto' maps a field to the
- * column of the same name; a column without a field gets NULL, fields without a column are ignored.
+ * report Lambda writes) and its rows are loaded into PGlite in batches with Postgres' own COPY (as CSV). JSON
+ * 'auto' maps a field to the column of the same name; a column without a field gets NULL, fields without a
+ * column are ignored.
  */
 
 export interface CopyStatement {
@@ -95,11 +96,14 @@ export function rowValues(statement: CopyStatement, columns: readonly string[], 
   });
 }
 
-/** `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)` for `rows` rows. */
-export function insertSql(table: string, columns: readonly string[], rows: number): string {
-  const tuples: string[] = [];
-  for (let row = 0; row < rows; row++) {
-    tuples.push(`(${columns.map((_, column) => `$${row * columns.length + column + 1}`).join(', ')})`);
-  }
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`;
+/**
+ * One CSV record for Postgres `COPY … (FORMAT csv)`: NULL is an unquoted empty field, every other value is
+ * quoted (so an empty string stays an empty string) with quotes doubled.
+ */
+export function csvRecord(values: readonly unknown[]): string {
+  return values.map((value) => (value === null ? '' : `"${String(value).replaceAll('"', '""')}"`)).join(',');
 }
+
+/** The Postgres COPY that reads a batch of csvRecord lines handed over as a blob (PGlite's `/dev/blob`). */
+export const copyFromBlobSql = (table: string, columns: readonly string[]): string =>
+  `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT csv)`;
