@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './tracer.js';
 
@@ -30,5 +29,3 @@ export const makeDynamoDocClient = (
     ),
     { marshallOptions: { removeUndefinedValues: true } },
   );
-
-export const makeSageMakerClient = (): SageMakerClient => tracer.captureAWSv3Client(new SageMakerClient({}));

@@ -1,10 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { makeSageMakerClient } from '../_shared/aws.js';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { lambdaHandler, parseEvent } from '../_shared/lambda-handler.js';
 import { logger, metrics } from '../_shared/powertools.js';
+import { tracer } from '../_shared/tracer.js';
 import { ensureSageMakerJob, type JobReport, SageMakerJobEvent } from './sagemaker-job.js';
 
-const deps = { sagemaker: makeSageMakerClient(), now: () => new Date() };
+// Built here rather than in _shared/aws.ts, so no other function's bundle carries the SageMaker client.
+const deps = { sagemaker: tracer.captureAWSv3Client(new SageMakerClient({})), now: () => new Date() };
 
 /** TrainModel / BatchRecommend: `{kind, jobBaseName, redriveCount, maxWaitSeconds, request}` → the job's status. */
 export const handler = lambdaHandler(async (event: unknown): Promise<JobReport> => {
