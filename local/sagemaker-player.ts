@@ -96,6 +96,15 @@ const STATUS_FIELD: Record<JobKind, string> = {
   trainingJobs: 'TrainingJobStatus',
   transformJobs: 'TransformJobStatus',
 };
+const ACTIVE = new Set(['InProgress', 'Stopping']);
+
+/** The fields of a job that ended without completing (training jobs also carry a SecondaryStatus). */
+const endedAs = (kind: JobKind, status: 'Failed' | 'Stopped', failureReason?: string): Described => ({
+  [STATUS_FIELD[kind]]: status,
+  ...(kind === 'trainingJobs' ? { SecondaryStatus: status } : {}),
+  ...(failureReason ? { FailureReason: failureReason } : {}),
+  LastModifiedTime: new Date().toISOString(),
+});
 
 export class SageMakerPlayer {
   private readonly registryPath: string;
@@ -125,7 +134,7 @@ export class SageMakerPlayer {
     let updated: Described = {};
     this.save((r) => {
       updated = { ...r[kind][name], ...fields };
-      if (!['InProgress', 'Stopping'].includes(String(updated[STATUS_FIELD[kind]]))) delete updated[OWNER_PID];
+      if (!ACTIVE.has(String(updated[STATUS_FIELD[kind]]))) delete updated[OWNER_PID];
       r[kind][name] = updated;
     });
     return updated;
@@ -149,14 +158,7 @@ export class SageMakerPlayer {
         this.update(kind, name, fields);
       })
       .catch((error: Error) => {
-        const stopped = job.stopping === true;
-        const ended = new Date().toISOString();
-        this.update(kind, name, {
-          [STATUS_FIELD[kind]]: stopped ? 'Stopped' : 'Failed',
-          ...(kind === 'trainingJobs' ? { SecondaryStatus: stopped ? 'Stopped' : 'Failed' } : {}),
-          ...(stopped ? {} : { FailureReason: error.message }),
-          LastModifiedTime: ended,
-        });
+        this.update(kind, name, job.stopping ? endedAs(kind, 'Stopped') : endedAs(kind, 'Failed', error.message));
       })
       .finally(() => {
         this.running.delete(key);
@@ -174,15 +176,15 @@ export class SageMakerPlayer {
     if (!found) throw sageMakerError(notFound, 'ValidationException');
     const owner = Number(found[OWNER_PID]);
     const orphaned =
-      ['InProgress', 'Stopping'].includes(String(found[STATUS_FIELD[kind]])) &&
+      ACTIVE.has(String(found[STATUS_FIELD[kind]])) &&
       !this.running.has(`${kind}/${name}`) &&
       (owner === process.pid || !isAlive(owner));
     const described = orphaned
-      ? this.update(kind, name, {
-          [STATUS_FIELD[kind]]: 'Failed',
-          ...(kind === 'trainingJobs' ? { SecondaryStatus: 'Failed' } : {}),
-          FailureReason: 'InternalServerError: the local process running this job exited before it finished',
-        })
+      ? this.update(
+          kind,
+          name,
+          endedAs(kind, 'Failed', 'InternalServerError: the local process running this job exited before it finished'),
+        )
       : found;
     const { [OWNER_PID]: _owner, ...visible } = described;
     return visible;
