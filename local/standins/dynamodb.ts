@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { serveOnLoopback } from './loopback.js';
 import type { RunningStandIn } from './s3.js';
 
 /** Starts dynalite on a free loopback port; with `directory` it persists to LevelDB there, else in memory. */
@@ -12,18 +12,5 @@ export async function startDynamo(directory?: string): Promise<RunningStandIn> {
     updateTableMs: 0,
     ...(directory ? { path: directory } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // In-process SDK clients keep sockets alive; closing them too lets the process exit right away.
-        server.closeAllConnections();
-      }),
-  };
+  return serveOnLoopback(server);
 }
