@@ -172,23 +172,6 @@ export interface SampleViewer {
   recommendations: Omit<StoredRecommendation, 'reason'>[];
 }
 
-export interface LocalRunOptions {
-  dataDir: string;
-  root?: string;
-  reset?: boolean;
-  sample: SampleOptions;
-  executionName?: string;
-  input?: Json;
-  /** One line per state and other human progress (stderr in the CLI). */
-  log?: (line: string) => void;
-  progress?: Progress;
-  verbose?: boolean;
-  container?: ContainerCommand;
-  /** Milliseconds each Wait state pauses locally (default 200) and each retry waits (default 100). */
-  waitMs?: number;
-  retryMs?: number;
-}
-
 interface HistoryEvent {
   type: string;
   timestamp: number;
