@@ -42,6 +42,8 @@ export interface LocalHttpApiOptions {
   authorizer: JwtAuthorizerSettings;
   routes?: readonly LocalRoute[];
   onRequest?: (entry: AccessLogEntry) => void;
+  /** Runs one invocation as the route's function (local/iam: its role's access key). */
+  runAs?: <T>(functionName: string, invocation: () => Promise<T>) => Promise<T>;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -169,7 +171,8 @@ export class LocalHttpApi {
     const event = toEvent({ request, method, rawPath, rawQueryString, body, route, pathParameters, jwt });
     let result: unknown;
     try {
-      result = await route.handler(event, lambdaContext(route.functionName));
+      const call = async () => route.handler(event, lambdaContext(route.functionName));
+      result = await (this.#options.runAs ? this.#options.runAs(route.functionName, call) : call());
     } catch {
       // As in AWS: a function error is a bare 500 and its details stay in the function's logs.
       return gatewayReply(500, 'Internal Server Error');

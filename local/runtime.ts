@@ -24,6 +24,15 @@ import { dataPaths, prepareDataDir } from './data-dir.js';
 import { type BatchRecord, type MapRunStore, runDistributedMap } from './distributed-map.js';
 import { ExecutionNotRedrivableError, LocalSetupError, TaskError } from './errors.js';
 import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
+import { LocalIam } from './iam/local-iam.js';
+import {
+  actAsRole,
+  asStateMachine,
+  authorizeIntegration,
+  authorizeMapRun,
+  denialRecorder,
+  lambdaIdentity,
+} from './iam/runtime-iam.js';
 import { type Progress, silentProgress } from './progress.js';
 import { RedshiftDataEmulator } from './redshift/data-api.js';
 import { startRedshiftDataServer } from './redshift/server.js';
@@ -57,6 +66,8 @@ export interface LocalStack {
   sagemaker: SageMakerPlayer;
   endpoints: { s3: string; dynamodb: string; redshiftData: string; sagemaker: string };
   env: Record<string, string>;
+  /** The stack's IAM the stand-ins enforce (absent with --no-iam). */
+  iam?: LocalIam;
   /** Waits for running SageMaker jobs, then stops every stand-in. */
   stop(): Promise<void>;
 }
@@ -67,6 +78,8 @@ export interface LocalStackOptions {
   /** Project root (default: this project). */
   root?: string;
   progress?: Progress;
+  /** Enforce the stack's IAM in front of every stand-in (local/iam). */
+  iam?: LocalIam;
 }
 
 /**
@@ -77,9 +90,10 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
   const paths = dataPaths(dataDir);
   const started: RunningStandIn[] = [];
   try {
-    const s3Server = await startS3(paths.s3);
+    const iam = options.iam;
+    const s3Server = await startS3(paths.s3, iam);
     started.push(s3Server);
-    const dynamoServer = await startDynamo(paths.dynamodb);
+    const dynamoServer = await startDynamo(paths.dynamodb, iam);
     started.push(dynamoServer);
     let warehouse: PGlite;
     try {
@@ -93,8 +107,8 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
       );
     }
     const s3 = makeLocalS3Client(s3Server.endpoint);
-    const redshift = new RedshiftDataEmulator(warehouse, s3);
-    const dataApi = await startRedshiftDataServer(redshift);
+    const redshift = new RedshiftDataEmulator(warehouse, s3, iam ? actAsRole(iam) : undefined);
+    const dataApi = await startRedshiftDataServer(redshift, iam);
     started.push(dataApi);
     const dynamo = new DynamoDBClient({
       endpoint: dynamoServer.endpoint,
@@ -112,8 +126,9 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
       progress: options.progress,
       // The container reads its channels from disk, but gets the same endpoints a real one would.
       env,
+      ...(iam ? { actAs: actAsRole(iam) } : {}),
     });
-    const sagemakerApi = await startSageMakerApiServer(sagemaker);
+    const sagemakerApi = await startSageMakerApiServer(sagemaker, iam);
     started.push(sagemakerApi);
     env.AWS_ENDPOINT_URL_SAGEMAKER = sagemakerApi.endpoint;
     return {
@@ -129,6 +144,7 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
         sagemaker: sagemakerApi.endpoint,
       },
       env,
+      ...(iam ? { iam } : {}),
       async stop() {
         await sagemaker.settle();
         await redshift.idle().catch(() => undefined);
@@ -162,6 +178,8 @@ export interface ExecutionSummary {
   metrics: { 'recall@10'?: number; 'ndcg@10'?: number; 'popularity.ndcg@10'?: number };
   durationSeconds: number;
   states: StateTiming[];
+  /** The first IAM denial of a failed run: which role lacked which action on which resource. */
+  accessDenied?: string;
   runId?: string;
   sampleViewer?: SampleViewer;
 }
@@ -267,6 +285,8 @@ export interface LocalSessionOptions {
   /** Milliseconds each Wait state pauses locally (default 200) and each retry waits (default 100). */
   waitMs?: number;
   retryMs?: number;
+  /** Enforce the stack's IAM policies (default true); `--no-iam` turns it off. */
+  iam?: boolean;
 }
 
 export interface StartExecutionOptions {
@@ -298,7 +318,10 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
   const pipeline = loadPipeline({ root });
   prepareDataDir(dataDir, { reset: options.reset });
   const paths = dataPaths(dataDir);
-  const stack = await startLocalStack(dataDir, { container: options.container, root, progress });
+  // Read afresh from serverless.yml and resources/ each session: what they say now is what this run allows.
+  const iam = options.iam === false ? undefined : await LocalIam.load({ root });
+  if (!iam) log("  ⚠ IAM enforcement is off (--no-iam): calls are not checked against the stack's policies");
+  const stack = await startLocalStack(dataDir, { container: options.container, root, progress, iam });
   try {
     Object.assign(process.env, stack.env, pipeline.environment, {
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
@@ -537,7 +560,8 @@ async function execute(
       };
   const saveRecord = () => writeFileSync(join(executionDir, 'execution.json'), `${JSON.stringify(record, null, 2)}\n`);
 
-  const lambdas = new LambdaHost(pipeline.functions);
+  const lambdas = new LambdaHost(pipeline.functions, stack.iam ? lambdaIdentity(stack.iam) : {});
+  const denials = denialRecorder(stack.iam);
   const mapStore = fileMapRunStore(join(executionDir, 'map-runs'));
 
   const sdk = (
@@ -548,6 +572,10 @@ async function execute(
       resource.startsWith(`arn:aws:states:::${service}:`) && (resource.split(':').at(-1) ?? '') in actions,
     handle: async (params, _name, state) => {
       const action = String(state.Resource).split(':').at(-1) as string;
+      if (stack.iam) {
+        const iamService = service === 'sagemaker' ? 'sagemaker' : 'redshift-data';
+        await authorizeIntegration(stack.iam, iamService, action, (params ?? {}) as Record<string, unknown>);
+      }
       return (await actions[action]?.((params ?? {}) as Record<string, unknown>)) as Json;
     },
   });
@@ -600,27 +628,32 @@ async function execute(
           faults.wrapBatch(stateName, index, name, child, handler),
         ),
       });
-      return runDistributedMap(mapInput, {
-        stateName,
-        state,
-        s3: stack.s3,
-        context,
-        store: mapStore,
-        reuseSucceeded: previous !== undefined,
-        progress: options.progress,
-        runChild: async (childInput, childContext) => {
-          const index = Number(
-            String((childContext.Execution as { Name?: string }).Name)
-              .split('-')
-              .at(-1),
-          );
-          const overrides = faults.targetsBatch(stateName, index) ? faultyOverrides(index) : childOverrides;
-          return (await childMachine.run(childInput as never, {
-            overrides: overrides as never,
-            context: childContext as never,
-          }).result) as Json;
-        },
-      });
+      const run = () =>
+        runDistributedMap(mapInput, {
+          stateName,
+          state,
+          s3: stack.s3,
+          context,
+          store: mapStore,
+          reuseSucceeded: previous !== undefined,
+          progress: options.progress,
+          runChild: async (childInput, childContext) => {
+            const index = Number(
+              String((childContext.Execution as { Name?: string }).Name)
+                .split('-')
+                .at(-1),
+            );
+            const overrides = faults.targetsBatch(stateName, index) ? faultyOverrides(index) : childOverrides;
+            return (await childMachine.run(childInput as never, {
+              overrides: overrides as never,
+              context: childContext as never,
+            }).result) as Json;
+          },
+        });
+      // The Map reads items, writes results and starts its children with the state machine's role.
+      if (!stack.iam) return run();
+      await authorizeMapRun(stack.iam, STATE_MACHINE_NAME);
+      return asStateMachine(stack.iam, run);
     },
   };
   const bindings: ResourceBinding[] = [
@@ -762,6 +795,7 @@ async function execute(
     error = { Error: cause.name, Cause: cause.message };
   }
   await consume;
+  denials.stop();
   // An uncaught failure: the failing state is the one whose error ended the execution.
   if (status === 'FAILED' && !failedState) {
     failedState = lastFailure?.state;
@@ -805,6 +839,7 @@ async function execute(
     status,
     ...(status === 'FAILED' && failedState ? { failedState } : {}),
     ...(error ? { error: `${error.Error}: ${oneLine(failureReason(error.Cause))}` } : {}),
+    ...(status === 'FAILED' && denials.line() ? { accessDenied: denials.line() } : {}),
     ...counts,
     recommendationsWritten: recommendationsWritten(finalState),
     metrics: metricsOf(finalState),
@@ -821,6 +856,7 @@ async function execute(
       ? `■ ${executionName} SUCCEEDED in ${summary.durationSeconds}s`
       : `■ ${executionName} FAILED at ${failedState ?? '?'}: ${summary.error ?? ''}`,
   );
+  if (summary.accessDenied) log(`  ⛔ ${summary.accessDenied}`);
   return summary;
 }
 

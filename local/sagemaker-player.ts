@@ -39,6 +39,8 @@ export interface SageMakerPlayerOptions {
   /** Records per POST /invocations besides MaxPayloadInMB (finer progress); SageMaker itself only caps bytes. */
   maxRecordsPerRequest?: number;
   pingTimeoutMs?: number;
+  /** Runs a job's work as the role SageMaker assumes for it (local/iam); default: as is. */
+  actAs?: <T>(roleArn: string | undefined, work: () => Promise<T>) => Promise<T>;
 }
 
 type Described = Record<string, unknown>;
@@ -150,6 +152,10 @@ export class SageMakerPlayer {
     return [...this.running.keys()].map((key) => key.split('/')[1] ?? key);
   }
 
+  private actAs<T>(roleArn: unknown, work: () => Promise<T>): Promise<T> {
+    return this.options.actAs ? this.options.actAs(typeof roleArn === 'string' ? roleArn : undefined, work) : work();
+  }
+
   private start(kind: JobKind, name: string, run: (job: RunningJob) => Promise<Described>): void {
     const key = `${kind}/${name}`;
     const job: RunningJob = { done: Promise.resolve() };
@@ -231,7 +237,7 @@ export class SageMakerPlayer {
     this.save((r) => {
       r.trainingJobs[name] = describe;
     });
-    this.start('trainingJobs', name, (job) => this.train(name, params, started, job));
+    this.start('trainingJobs', name, (job) => this.actAs(params.RoleArn, () => this.train(name, params, started, job)));
     return { TrainingJobArn: String(describe.TrainingJobArn) };
   }
 
@@ -378,7 +384,9 @@ export class SageMakerPlayer {
     this.save((r) => {
       r.transformJobs[name] = describe;
     });
-    this.start('transformJobs', name, (job) => this.transform(name, params, model, job));
+    this.start('transformJobs', name, (job) =>
+      this.actAs(model.ExecutionRoleArn, () => this.transform(name, params, model, job)),
+    );
     return { TransformJobArn: String(describe.TransformJobArn) };
   }
 

@@ -1,0 +1,146 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { LOCAL_ACCOUNT_ID } from '../asl-loader.js';
+import type { AuthRequest } from './operations.js';
+import type { StackIam, StackPrincipal } from './stack-iam.js';
+
+/**
+ * Decides each request with @cloud-copilot/iam-simulate against the caller's role policies and the resource policy
+ * of what it touches, and remembers every denial so `recs run` and the audit can say who lacked what.
+ */
+
+export interface Denial {
+  principal: string;
+  role: string;
+  action: string;
+  resource: string;
+  explicit: boolean;
+  /** The message AWS gives, naming the assumed-role session, the action and the resource. */
+  message: string;
+}
+
+/** A request IAM refused; `name` is what the stand-in's wire error and the SDK's exception carry. */
+export class AccessDeniedError extends Error {
+  override readonly name = 'AccessDenied';
+  constructor(readonly denial: Denial) {
+    super(denial.message);
+  }
+}
+
+export const sessionArn = (principal: StackPrincipal) =>
+  `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${principal.role.name}/${principal.session}`;
+
+/** `role X (function offers) lacks dynamodb:PutItem on arn:…` — the line `recs run` prints. */
+export function describeDenial(denial: Denial): string {
+  const [kind, name] = denial.principal.split(':');
+  const who =
+    kind === 'role'
+      ? `role ${denial.role}`
+      : `role ${denial.role} (${kind === 'stateMachine' ? 'state machine' : kind} ${name})`;
+  return `IAM: ${who} ${denial.explicit ? 'is explicitly denied' : 'lacks'} ${denial.action} on ${denial.resource}`;
+}
+
+// Requests arrive over the stand-ins' plain-HTTP loopback; in AWS the SDK's calls are TLS.
+const GLOBAL_CONTEXT = { 'aws:SecureTransport': 'true' };
+
+export class IamAuthorizer {
+  private decisions = new Map<string, Promise<Denial | undefined>>();
+  readonly denials: Denial[] = [];
+  private listeners: ((denial: Denial) => void)[] = [];
+
+  constructor(private iam: StackIam) {}
+
+  get stack(): StackIam {
+    return this.iam;
+  }
+
+  /** Swaps the policies (the audit removes one statement per run); decisions are recomputed. */
+  use(iam: StackIam): void {
+    this.iam = iam;
+    this.decisions.clear();
+    this.denials.length = 0;
+  }
+
+  /** Calls `listener` with every denial from now on; returns the unsubscribe. */
+  onDenial(listener: (denial: Denial) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((other) => other !== listener);
+    };
+  }
+
+  principal(id: string): StackPrincipal | undefined {
+    return this.iam.principals.get(id);
+  }
+
+  /** Throws AccessDeniedError for the first request the principal may not make. */
+  async enforce(principalId: string, requests: readonly AuthRequest[]): Promise<void> {
+    for (const request of requests) {
+      const denial = await this.decide(principalId, request);
+      if (denial) {
+        this.denials.push(denial);
+        for (const listener of this.listeners) listener(denial);
+        throw new AccessDeniedError(denial);
+      }
+    }
+  }
+
+  private decide(principalId: string, request: AuthRequest): Promise<Denial | undefined> {
+    const cacheKey = JSON.stringify([principalId, request.action, request.resource, request.context ?? {}]);
+    let decision = this.decisions.get(cacheKey);
+    if (!decision) {
+      decision = this.simulate(principalId, request);
+      this.decisions.set(cacheKey, decision);
+    }
+    return decision;
+  }
+
+  private async simulate(principalId: string, request: AuthRequest): Promise<Denial | undefined> {
+    const principal = this.iam.principals.get(principalId);
+    const base = { principal: principalId, action: request.action, resource: request.resource };
+    if (!principal) {
+      return {
+        ...base,
+        role: '?',
+        explicit: false,
+        message: `The security token included in the request is invalid (${principalId})`,
+      };
+    }
+    const caller = sessionArn(principal);
+    const result = await runSimulation(
+      {
+        request: {
+          principal: caller,
+          action: request.action,
+          resource: { resource: request.resource, accountId: LOCAL_ACCOUNT_ID },
+          contextVariables: { ...GLOBAL_CONTEXT, 'aws:PrincipalArn': principal.role.arn, ...request.context },
+        },
+        identityPolicies: principal.role.policies.map((policy) => ({ name: policy.name, policy: policy.document })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: this.resourcePolicyFor(request.resource),
+      },
+      {},
+    );
+    if (result.resultType === 'error') {
+      throw new Error(`IAM simulation of ${request.action} on ${request.resource} failed: ${result.errors.message}`);
+    }
+    if (result.overallResult === 'Allowed') return undefined;
+    const explicit = result.overallResult === 'ExplicitlyDenied';
+    return {
+      ...base,
+      role: principal.role.name,
+      explicit,
+      message: `User: ${caller} is not authorized to perform: ${request.action} on resource: ${request.resource} ${
+        explicit ? 'with an explicit deny' : `because no identity-based policy allows the ${request.action} action`
+      }`,
+    };
+  }
+
+  private resourcePolicyFor(resource: string): unknown {
+    const policies = this.iam.resourcePolicies;
+    if (policies.has(resource)) return policies.get(resource);
+    // An object is guarded by its bucket's policy.
+    const bucket = /^(arn:aws:s3:::[^/]+)\//.exec(resource)?.[1];
+    return bucket ? policies.get(bucket) : undefined;
+  }
+}
