@@ -42,10 +42,23 @@ export function describeDenial(denial: Denial): string {
 // Requests arrive over the stand-ins' plain-HTTP loopback; in AWS the SDK's calls are TLS.
 const GLOBAL_CONTEXT = { 'aws:SecureTransport': 'true' };
 
+/** `Role/policy#index`: one statement of one role (index 0-based, as in statementRefs). */
+export type StatementKey = string;
+export const statementKey = (role: string, policy: string, index: number): StatementKey => `${role}/${policy}#${index}`;
+
+interface Decision {
+  denial?: Denial;
+  /** The identity statements that allowed the request (the audit's evidence). */
+  allowedBy: StatementKey[];
+}
+
+type DecisionListener = (principalId: string, request: AuthRequest, allowedBy: StatementKey[]) => void;
+
 export class IamAuthorizer {
-  private decisions = new Map<string, Promise<Denial | undefined>>();
+  private decisions = new Map<string, Promise<Decision>>();
   readonly denials: Denial[] = [];
   private listeners: ((denial: Denial) => void)[] = [];
+  private decisionListeners: DecisionListener[] = [];
 
   constructor(private iam: StackIam) {}
 
@@ -68,6 +81,14 @@ export class IamAuthorizer {
     };
   }
 
+  /** Calls `listener` with every allowed request and the statements that allowed it; returns the unsubscribe. */
+  onDecision(listener: DecisionListener): () => void {
+    this.decisionListeners.push(listener);
+    return () => {
+      this.decisionListeners = this.decisionListeners.filter((other) => other !== listener);
+    };
+  }
+
   principal(id: string): StackPrincipal | undefined {
     return this.iam.principals.get(id);
   }
@@ -75,16 +96,17 @@ export class IamAuthorizer {
   /** Throws AccessDeniedError for the first request the principal may not make. */
   async enforce(principalId: string, requests: readonly AuthRequest[]): Promise<void> {
     for (const request of requests) {
-      const denial = await this.decide(principalId, request);
+      const { denial, allowedBy } = await this.decide(principalId, request);
       if (denial) {
         this.denials.push(denial);
         for (const listener of this.listeners) listener(denial);
         throw new AccessDeniedError(denial);
       }
+      for (const listener of this.decisionListeners) listener(principalId, request, allowedBy);
     }
   }
 
-  private decide(principalId: string, request: AuthRequest): Promise<Denial | undefined> {
+  private decide(principalId: string, request: AuthRequest): Promise<Decision> {
     const cacheKey = JSON.stringify([principalId, request.action, request.resource, request.context ?? {}]);
     let decision = this.decisions.get(cacheKey);
     if (!decision) {
@@ -94,16 +116,12 @@ export class IamAuthorizer {
     return decision;
   }
 
-  private async simulate(principalId: string, request: AuthRequest): Promise<Denial | undefined> {
+  private async simulate(principalId: string, request: AuthRequest): Promise<Decision> {
     const principal = this.iam.principals.get(principalId);
     const base = { principal: principalId, action: request.action, resource: request.resource };
     if (!principal) {
-      return {
-        ...base,
-        role: '?',
-        explicit: false,
-        message: `The security token included in the request is invalid (${principalId})`,
-      };
+      const message = `The security token included in the request is invalid (${principalId})`;
+      return { denial: { ...base, role: '?', explicit: false, message }, allowedBy: [] };
     }
     const caller = sessionArn(principal);
     const result = await runSimulation(
@@ -124,15 +142,24 @@ export class IamAuthorizer {
     if (result.resultType === 'error') {
       throw new Error(`IAM simulation of ${request.action} on ${request.resource} failed: ${result.errors.message}`);
     }
-    if (result.overallResult === 'Allowed') return undefined;
+    if (result.overallResult === 'Allowed') {
+      const analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
+      const allows = analysis?.identityAnalysis?.allowStatements ?? [];
+      // iam-policy numbers statements from 1.
+      return { allowedBy: allows.map((a) => statementKey(principal.role.name, a.policyId, a.statement.index() - 1)) };
+    }
     const explicit = result.overallResult === 'ExplicitlyDenied';
+    const reason = explicit
+      ? 'with an explicit deny'
+      : `because no identity-based policy allows the ${request.action} action`;
     return {
-      ...base,
-      role: principal.role.name,
-      explicit,
-      message: `User: ${caller} is not authorized to perform: ${request.action} on resource: ${request.resource} ${
-        explicit ? 'with an explicit deny' : `because no identity-based policy allows the ${request.action} action`
-      }`,
+      allowedBy: [],
+      denial: {
+        ...base,
+        role: principal.role.name,
+        explicit,
+        message: `User: ${caller} is not authorized to perform: ${request.action} on resource: ${request.resource} ${reason}`,
+      },
     };
   }
 
