@@ -32,6 +32,19 @@ describe("the stack's IAM, read from serverless.yml and resources/", () => {
     expect(stack.bucketKeys.get('show-recs-local')).toBe(KEY);
   });
 
+  it('keeps the internet-facing offers and report functions away from writes and the warehouse secret', async () => {
+    const secret = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:recs-local-redshift-AbCdEf';
+    for (const fn of ['function:offers', 'function:topShowsReport']) {
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']) {
+        expect(await check(fn, action, TABLE), `${fn} ${action}`).toBe('denied');
+      }
+      expect(await check(fn, 's3:PutObject', `${BUCKET}/runs/r1/report/report.json`)).toBe('denied');
+      expect(await check(fn, 'secretsmanager:GetSecretValue', secret)).toBe('denied');
+    }
+    expect(await check('function:offers', 'dynamodb:GetItem', TABLE)).toBe('allowed');
+    expect(await check('function:reportTopShows', 'secretsmanager:GetSecretValue', secret)).toBe('allowed');
+  });
+
   it('allows what a role grants and denies what it does not', async () => {
     expect(await check('function:writeRecs', 'dynamodb:BatchWriteItem', TABLE)).toBe('allowed');
     expect(await check('function:sageMakerJob', 'dynamodb:PutItem', TABLE)).toBe('denied');
@@ -94,7 +107,7 @@ describe('the source of truth', () => {
         ]),
       );
     expect(await pass(before)).toBe('allowed');
-    const iamFile = join(root, 'resources', 'iam.yml');
+    const iamFile = join(root, 'resources', 'function-roles.yml');
     writeFileSync(iamFile, readFileSync(iamFile, 'utf8').replace('sagemaker:CreateTrainingJob, ', ''));
     expect(await pass(new IamAuthorizer(loadStackIam({ root })))).toBe('denied');
   });
