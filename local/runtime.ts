@@ -29,7 +29,13 @@ import {
 } from './execution-store.js';
 import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
 import { LocalIam } from './iam/local-iam.js';
-import { asStateMachine, authorizeMapRun, denialRecorder, lambdaIdentity } from './iam/runtime-iam.js';
+import {
+  asStateMachine,
+  authorizeMapRun,
+  denialRecorder,
+  lambdaIdentity,
+  startExecutionImplied,
+} from './iam/runtime-iam.js';
 import { DISTRIBUTED_MAP_RESOURCE, localizeDefinition, stateNames } from './localize.js';
 import { type Progress, silentProgress } from './progress.js';
 import {
@@ -367,6 +373,7 @@ async function execute(
   } else {
     log(`▶ ${executionName}${faults.spec ? ` (--fail-at ${formatFault(faults.spec)})` : ''}`);
   }
+  if (stack.iam) await startExecutionImplied(stack.iam);
   const execution = machine.run(input as never, { overrides: overrides as never, context: context as never });
   const consume = events.follow(execution.eventLogs);
 
@@ -432,5 +439,6 @@ async function execute(
       : `■ ${executionName} FAILED at ${failedState ?? '?'}: ${summary.error ?? ''}`,
   );
   if (summary.accessDenied) log(`  ⛔ ${summary.accessDenied}`);
+  for (const warning of denials.warnings()) log(`  ⚠ ${warning}`);
   return summary;
 }

@@ -7,7 +7,7 @@ import { LOCAL_REGION } from './asl-loader.js';
 import { dataPaths } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
 import type { LocalIam } from './iam/local-iam.js';
-import { actAsRole } from './iam/runtime-iam.js';
+import { actAsRole, sageMakerJobAs } from './iam/runtime-iam.js';
 import type { Progress } from './progress.js';
 import { RedshiftDataEmulator } from './redshift/data-api.js';
 import { startRedshiftDataServer } from './redshift/server.js';
@@ -92,7 +92,7 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
       progress: options.progress,
       // The container reads its channels from disk, but gets the same endpoints a real one would.
       env,
-      ...(iam ? { actAs: actAsRole(iam) } : {}),
+      ...(iam ? { actAs: sageMakerJobAs(iam) } : {}),
     });
     const sagemakerApi = await startSageMakerApiServer(sagemaker, iam);
     started.push(sagemakerApi);

@@ -14,6 +14,8 @@ export interface Denial {
   action: string;
   resource: string;
   explicit: boolean;
+  /** Refused work AWS does not fail on (logs, traces, metrics): recorded and warned about, the call goes on. */
+  soft?: boolean;
   /** The message AWS gives, naming the assumed-role session, the action and the resource. */
   message: string;
 }
@@ -59,6 +61,8 @@ export class IamAuthorizer {
   readonly denials: Denial[] = [];
   private listeners: ((denial: Denial) => void)[] = [];
   private decisionListeners: DecisionListener[] = [];
+  /** Requests checked, simulations run (the rest came from the cache), and seconds spent simulating. */
+  readonly stats = { checks: 0, simulations: 0, seconds: 0 };
 
   constructor(private iam: StackIam) {}
 
@@ -96,6 +100,7 @@ export class IamAuthorizer {
   /** Throws AccessDeniedError for the first request the principal may not make. */
   async enforce(principalId: string, requests: readonly AuthRequest[]): Promise<void> {
     for (const request of requests) {
+      this.stats.checks++;
       const { denial, allowedBy } = await this.decide(principalId, request);
       if (denial) {
         this.denials.push(denial);
@@ -110,7 +115,11 @@ export class IamAuthorizer {
     const cacheKey = JSON.stringify([principalId, request.action, request.resource, request.context ?? {}]);
     let decision = this.decisions.get(cacheKey);
     if (!decision) {
-      decision = this.simulate(principalId, request);
+      const started = performance.now();
+      this.stats.simulations++;
+      decision = this.simulate(principalId, request).finally(() => {
+        this.stats.seconds += (performance.now() - started) / 1000;
+      });
       this.decisions.set(cacheKey, decision);
     }
     return decision;

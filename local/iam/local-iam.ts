@@ -1,5 +1,6 @@
 import type { LocalResourceNames } from '../asl-loader.js';
 import { AccessDeniedError, IamAuthorizer } from './authorizer.js';
+import type { ImpliedCalls } from './implied.js';
 import { type AccessKey, accessKeyIdOf, KeyRing, OPERATOR_ACCESS_KEY_ID } from './keys.js';
 import { type ArnFormats, type AuthRequest, loadArnFormats } from './operations.js';
 import {
@@ -132,6 +133,17 @@ export class LocalIam {
   /** A call the runtime makes for a principal in-process (Step Functions' own integrations). */
   async enforceAs(principalId: string, requests: AuthRequest[]): Promise<void> {
     await this.authorizer.enforce(principalId, requests);
+  }
+
+  /** What a service does with the role (implied.ts): refused hard calls throw, refused soft ones are only recorded. */
+  async enforceImplied(principalId: string, calls: ImpliedCalls): Promise<void> {
+    await this.authorizer.enforce(principalId, calls.hard);
+    for (const request of calls.soft) {
+      await this.authorizer.enforce(principalId, [request]).catch((error: unknown) => {
+        if (!(error instanceof AccessDeniedError)) throw error;
+        error.denial.soft = true;
+      });
+    }
   }
 
   requestsFor(

@@ -1,5 +1,12 @@
-import { LOCAL_ACCOUNT_ID, type LocalResourceNames, loadServerlessStack, type ServerlessStack } from '../asl-loader.js';
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_STAGE,
+  type LocalResourceNames,
+  loadServerlessStack,
+  type ServerlessStack,
+} from '../asl-loader.js';
 import { LocalSetupError } from '../errors.js';
+import type { LambdaRuntimeFacts } from './implied.js';
 
 /**
  * The stack's IAM as `serverless.yml` and `resources/` declare it, read afresh on every run (the source of truth,
@@ -48,6 +55,8 @@ export interface StackIam {
   workgroups: Map<string, string>;
   /** Bucket name → ARN of the KMS key of its default encryption (SSE-KMS needs the caller to use the key). */
   bucketKeys: Map<string, string>;
+  /** What the Lambda and Step Functions services do with the roles (local/iam/implied.ts). */
+  runtime: LambdaRuntimeFacts & { stateMachineTracing: boolean };
 }
 
 export const DEFAULT_LAMBDA_ROLE = 'IamRoleLambdaExecution';
@@ -206,7 +215,19 @@ export function loadStackIam(options: { root: string; names?: Partial<LocalResou
   const workgroupArn = param('redshiftWorkgroupArn');
   if (typeof workgroupName === 'string' && typeof workgroupArn === 'string')
     workgroups.set(workgroupName, workgroupArn);
-  return { roles, principals, resourcePolicies, workgroups, bucketKeys };
+  const environmentKey = provider.kmsKeyArn === undefined ? undefined : stack.resolve(provider.kmsKeyArn);
+  const tracing = isRecord(provider.tracing) ? provider.tracing : {};
+  const machineTracing = Object.values(machines).some(
+    (machine) => isRecord(machine) && isRecord(machine.tracingConfig) && machine.tracingConfig.enabled === true,
+  );
+  const runtime = {
+    ...(typeof environmentKey === 'string' ? { environmentKey } : {}),
+    tracing: tracing.lambda === true,
+    // Deployed names are `<service>-<stage>-<key>`; log groups and the policies that name them follow.
+    functionNamePrefix: `${String(stack.serverless.service)}-${LOCAL_STAGE}-`,
+    stateMachineTracing: machineTracing,
+  };
+  return { roles, principals, resourcePolicies, workgroups, bucketKeys, runtime };
 }
 
 /** Every statement of every role, in a stable order (the audit removes them one at a time). */
