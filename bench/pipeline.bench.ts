@@ -45,7 +45,9 @@ if (only === undefined) {
     const last = out.trim().split('\n').at(-1);
     return last ? (JSON.parse(last) as Record<string, unknown>) : undefined;
   };
-  for (const { name } of cases) {
+  // `--only=default` runs one case (its pair with and without IAM).
+  const selected = process.argv.find((arg) => arg.startsWith('--only='))?.split('=')[1];
+  for (const { name } of cases.filter((c) => selected === undefined || c.name === selected)) {
     const without = await runCase(name, false);
     const withIam = await runCase(name, true);
     if (!without || !withIam) continue;
