@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { z } from 'zod';
-import { loadPipeline } from './asl-loader.js';
+import { loadPipeline, readYaml, SERVERLESS_PATH } from './asl-loader.js';
 import { LocalSetupError } from './errors.js';
 
 /**
@@ -21,7 +22,12 @@ const Sizing = z.object({
     InvocationsMaxRetries: z.number().int().min(0).max(3),
     maxWaitSeconds: z.number().int().positive(),
   }),
-  fanout: z.object({ MaxConcurrency: z.number().int().min(0), MaxItemsPerBatch: z.number().int().positive() }),
+  fanout: z.object({
+    MaxConcurrency: z.number().int().min(0),
+    MaxItemsPerBatch: z.number().int().positive(),
+    writerMemoryMb: z.number().int().positive(),
+    ttlDays: z.coerce.number().int().positive(),
+  }),
 });
 export type PipelineSizing = z.infer<typeof Sizing>;
 
@@ -30,9 +36,10 @@ const at = (value: unknown, path: string): unknown =>
     .split('.')
     .reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
 
-/** Instance types and counts, transform request sizing and fan-out concurrency of the pipeline under `root`. */
+/** Instance types and counts, transform request sizing, fan-out concurrency and writer memory of the pipeline under `root`. */
 export function readPipelineSizing(root: string): PipelineSizing {
   const states = loadPipeline({ root }).definition.States;
+  const serverless = readYaml(join(root, SERVERLESS_PATH));
   const train = at(states, 'TrainModel.Parameters.Payload');
   const transform = at(states, 'BatchRecommend.Parameters.Payload');
   const parsed = Sizing.safeParse({
@@ -53,6 +60,8 @@ export function readPipelineSizing(root: string): PipelineSizing {
     fanout: {
       MaxConcurrency: at(states, 'WriteTopTen.MaxConcurrency'),
       MaxItemsPerBatch: at(states, 'WriteTopTen.ItemBatcher.MaxItemsPerBatch'),
+      writerMemoryMb: at(serverless, 'functions.writeRecs.memorySize'),
+      ttlDays: at(serverless, 'params.default.ttlDays'),
     },
   });
   if (!parsed.success) {

@@ -116,8 +116,11 @@ export class RankerPool implements BatchRanker {
       }
       this.dispatch();
     });
-    worker.on('error', () => {
-      // 'exit' follows and does the bookkeeping.
+    worker.on('error', (error) => {
+      // 'exit' follows and does the bookkeeping; say why, or a dying worker would leave no trace.
+      process.stderr.write(
+        `${JSON.stringify({ level: 'ERROR', message: 'ranking worker failed', error: String(error), stack: error.stack })}\n`,
+      );
     });
     worker.once('exit', (code) => {
       const pending = this.busy.get(worker);

@@ -222,7 +222,7 @@ function invocationFailed(res: ServerResponse, error: unknown): void {
 
 /** The SageMaker inference server: GET /ping, POST /invocations (JSON Lines in and out, streamed). */
 export function createInferenceServer(ranker: Ranker, pool: BatchRanker, config: ServeConfig): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/ping') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -240,6 +240,11 @@ export function createInferenceServer(ranker: Ranker, pool: BatchRanker, config:
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound' } }));
   });
+  // A body is read only as fast as it is ranked (backpressure), so receiving it takes as long as answering it: Node's
+  // default 5-minute requestTimeout would reset a long invocation midway. SageMaker's InvocationsTimeoutInSeconds
+  // (ModelClientConfig) bounds an invocation instead.
+  server.requestTimeout = 0;
+  return server;
 }
 
 /** Ranking threads for this instance: SERVE_THREADS, else one per vCPU. */
