@@ -247,13 +247,21 @@ export function createInferenceServer(ranker: Ranker, pool: BatchRanker, config:
   return server;
 }
 
-/** Ranking threads for this instance: SERVE_THREADS, else one per vCPU. */
-export const servingThreads = (config: ServeConfig): number => config.SERVE_THREADS ?? availableParallelism();
+/**
+ * Catalogs from this size up rank on worker threads: a viewer then costs ~0.2 ms or more (f multiply-adds per show),
+ * so a 32-line batch outweighs the hop to a worker; below it, starting workers costs more than they save.
+ */
+const MIN_SHOWS_FOR_WORKERS = 2000;
+
+/** Ranking threads: SERVE_THREADS, else one per vCPU for a catalog worth it, else the HTTP thread alone. */
+export const servingThreads = (config: ServeConfig, shows: number): number =>
+  config.SERVE_THREADS ?? (shows >= MIN_SHOWS_FOR_WORKERS ? availableParallelism() : 1);
 
 /** Loads the model from modelDir, starts the ranking threads and listens; resolves once listening. */
 export async function serve(modelDir: string, config: ServeConfig): Promise<{ server: Server; pool: BatchRanker }> {
-  const threads = servingThreads(config);
-  const artifact = await loadArtifact(modelDir, { shared: threads > 1 });
+  // Shared memory costs nothing when the arrays end up used on this thread alone.
+  const artifact = await loadArtifact(modelDir, { shared: config.SERVE_THREADS !== 1 });
+  const threads = servingThreads(config, artifact.dataset.showIds.length);
   const ranker = new Ranker(artifact);
   const pool = threads > 1 ? await RankerPool.start(artifact, threads) : new InlineRanker(artifact);
   const server = createInferenceServer(ranker, pool, config);
