@@ -28,6 +28,12 @@ export function assetModules(): { file: string; exportName: string; value: strin
       value: readFileSync(here('../../sql/report_top_shows.sql'), 'utf8'),
       header: '// Copy of sql/report_top_shows.sql, so the bundled Lambda carries it.\n',
     },
+    {
+      file: 'experiment-assignment-sql.generated.ts',
+      exportName: 'EXPERIMENT_ASSIGNMENT_SQL',
+      value: readFileSync(here('../../sql/experiment_assignment.sql'), 'utf8'),
+      header: '// Copy of sql/experiment_assignment.sql (issue #18).\n',
+    },
   ];
 }
 
