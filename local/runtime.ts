@@ -9,6 +9,7 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { PGlite } from '@electric-sql/pglite';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { experimentEnv } from '../functions/_shared/experiment.js';
 import {
   type AslDefinition,
   type AslState,
@@ -23,6 +24,7 @@ import { bindTasks, isDistributedMap, LambdaHost, type ResourceBinding, taskStat
 import { dataPaths, prepareDataDir } from './data-dir.js';
 import { type BatchRecord, type MapRunStore, runDistributedMap } from './distributed-map.js';
 import { ExecutionNotRedrivableError, LocalSetupError, TaskError } from './errors.js';
+import { readLocalExperiment } from './experiment-file.js';
 import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
 import { type Progress, silentProgress } from './progress.js';
 import { RedshiftDataEmulator } from './redshift/data-api.js';
@@ -300,7 +302,8 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
   const paths = dataPaths(dataDir);
   const stack = await startLocalStack(dataDir, { container: options.container, root, progress });
   try {
-    Object.assign(process.env, stack.env, pipeline.environment, {
+    // The local stage's experiment (`recs experiment`) stands in for serverless.yml's experiment* stage params.
+    Object.assign(process.env, stack.env, pipeline.environment, experimentEnv(readLocalExperiment(dataDir)), {
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

@@ -42,8 +42,13 @@ export const ExperimentSchema = z
     id: z.string().check(z.regex(EXPERIMENT_ID_PATTERN, 'must be 1-64 characters from A-Z, a-z, 0-9, "_" and "-"')),
     start: isoInstant,
     end: z.optional(isoInstant),
-    controlShare: z._default(z.number().check(z.gt(0), z.lte(0.5)), DEFAULT_CONTROL_SHARE),
-    control: z._default(z.enum(CONTROL_TREATMENTS), 'popular'),
+    controlShare: z._default(
+      z
+        .number({ error: 'must be a number in (0, 0.5]' })
+        .check(z.gt(0, { error: 'must be in (0, 0.5]' }), z.lte(0.5, { error: 'must be in (0, 0.5]' })),
+      DEFAULT_CONTROL_SHARE,
+    ),
+    control: z._default(z.enum(CONTROL_TREATMENTS, { error: 'must be popular or previous-model' }), 'popular'),
   })
   .check(
     z.refine((e) => e.end === undefined || e.end > e.start, { message: 'end must be after start', path: ['end'] }),
