@@ -69,7 +69,8 @@ export interface ExperimentReport {
 }
 
 const num = z.coerce.number();
-const nullableNum = z.union([z.null(), z.undefined(), z.coerce.number()]).transform((v) => v ?? 0);
+// Every column is in every row (NULL where a section does not use it), as the SQL's UNION ALL returns them.
+const nullableNum = z.union([z.null(), z.coerce.number()]).transform((v) => v ?? 0);
 const Row = z.object({
   section: z.enum(['variant', 'variant_brand', 'retention_week', 'hits']),
   variant: z.enum(['control', 'treatment']),
