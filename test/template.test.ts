@@ -1,35 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Cfn,
+  deployedDefinition,
+  packagedTemplate,
+  type Resource,
+  type State,
+} from './support/packaged-template.js';
 
-// Packages the real serverless.yml (osls, offline, no credentials) once and inspects the CloudFormation it writes.
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-// CloudFormation and ASL JSON are untyped documents; these tests probe them structurally.
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Cfn = any;
-type Resource = { Type: string; Properties: Record<string, Cfn> };
-type State = Record<string, Cfn>;
 let resources: Record<string, Resource>;
 let definition: { States: Record<string, State> };
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-
-/** The state machine definition as deployed: Fn::Sub placeholders replaced with ARN-shaped values. */
-function deployedDefinition(stateMachine: Resource): { States: Record<string, State> } {
-  const [body, substitutions] = stateMachine.Properties.DefinitionString['Fn::Sub'] as [
-    string,
-    Record<string, unknown>,
-  ];
-  const text = body.replace(/\$\{(\w+)\}/g, (_, name: string) => {
-    // Name the function after the resource it refers to, so tests can tell which Lambda a Task calls.
-    const target = (substitutions[name] as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? name;
-    return `arn:aws:lambda:us-east-1:123456789012:function:${target}`;
-  });
-  return JSON.parse(text);
-}
 
 function allStates(states: Record<string, State>): [string, State][] {
   return Object.entries(states).flatMap(([name, state]) => [
@@ -38,10 +18,10 @@ function allStates(states: Record<string, State>): [string, State][] {
   ]);
 }
 
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/package.mjs', 'ci'], { cwd: root, stdio: 'pipe' });
-  const template = JSON.parse(readFileSync(`${root}/.serverless/cloudformation-template-update-stack.json`, 'utf8'));
-  resources = template.Resources;
+  resources = packagedTemplate().Resources;
   const stateMachine = resources.RecommendationPipeline;
   if (!stateMachine) throw new Error('state machine RecommendationPipeline missing from the template');
   definition = deployedDefinition(stateMachine);
@@ -161,7 +141,7 @@ describe('state machine definition', () => {
       Object.values(definition.States)
         .filter((s) => s.Type === 'Fail')
         .map((s) => s.Error),
-    ).toEqual(expect.arrayContaining(['UnloadFailed', 'UnloadTimedOut', 'ModelRejected']));
+    ).toEqual(expect.arrayContaining(['UnloadFailed', 'UnloadAborted', 'UnloadTimedOut', 'ModelRejected']));
   });
 
   it('records every unsuccessful end from EventBridge, time-outs and aborts included', () => {
@@ -232,64 +212,88 @@ describe('state machine definition', () => {
   });
 });
 
-// Actions AWS documents as taking no resource ARN: '*' is the only valid resource for them.
-const ACTIONS_WITHOUT_RESOURCE_SCOPE = new Set([
-  'xray:PutTraceSegments',
-  'xray:PutTelemetryRecords',
-  'xray:GetSamplingRules',
-  'xray:GetSamplingTargets',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-  'ecr:GetAuthorizationToken',
-  'cloudwatch:PutMetricData',
-  'redshift-data:DescribeStatement',
-  'redshift-data:GetStatementResult',
-]);
-
-describe('IAM', () => {
-  it('grants * only on actions that cannot be scoped to a resource', () => {
-    const statements = ofType('AWS::IAM::Role').flatMap(([role, r]) =>
-      (r.Properties.Policies ?? []).flatMap((p: Cfn) => p.PolicyDocument.Statement.map((s: Cfn) => ({ role, ...s }))),
+// Issue #13: what the stack needs to deploy on today's AWS and to be safe once deployed.
+describe('deploy readiness', () => {
+  const trustStatements = () =>
+    ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+      (role.Properties.AssumeRolePolicyDocument.Statement as Cfn[]).map((statement) => ({ id, statement })),
     );
-    expect(statements.length).toBeGreaterThan(10);
-    const offenders = statements
-      .filter((s) => s.Effect === 'Allow')
-      .filter((s) => [s.Resource].flat().includes('*'))
-      .flatMap((s) => [s.Action].flat().map((action: string) => `${s.role}: ${action}`))
-      .filter((entry) => !ACTIONS_WITHOUT_RESOURCE_SCOPE.has(entry.split(': ')[1] ?? ''));
-    expect(offenders).toEqual([]);
+
+  it('runs every function on nodejs24.x', () => {
+    const runtimes = ofType('AWS::Lambda::Function').map(([id, fn]) => [id, fn.Properties.Runtime]);
+    expect(runtimes.length).toBe(9);
+    for (const [id, runtime] of runtimes) expect(runtime, id).toBe('nodejs24.x');
   });
 
-  it('lets only the pipeline and the job function pass the SageMaker role, and only to SageMaker', () => {
-    const statements = (role: string) => resources[role]?.Properties.Policies[0].PolicyDocument.Statement as Cfn[];
-    for (const role of ['PipelineRole', 'SageMakerJobRole']) {
-      const passRole = statements(role).find((s) => s.Action === 'iam:PassRole');
-      expect(passRole.Resource, role).toEqual({ 'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'] });
-      expect(passRole.Condition.StringEquals['iam:PassedToService'], role).toBe('sagemaker.amazonaws.com');
+  it('writes SageMaker output and volumes with the stack key and isolates the container from the network', () => {
+    const train = definition.States.TrainModel?.Parameters.Payload.request;
+    expect(train.OutputDataConfig.KmsKeyId).toMatch(/:DataKey$/);
+    expect(train.ResourceConfig.VolumeKmsKeyId).toMatch(/:DataKey$/);
+    expect(train.EnableNetworkIsolation).toBe(true);
+    const transform = definition.States.BatchRecommend?.Parameters.Payload.request;
+    expect(transform.TransformOutput.KmsKeyId).toMatch(/:DataKey$/);
+    expect(transform.TransformResources.VolumeKmsKeyId).toMatch(/:DataKey$/);
+    expect(definition.States.CreateModel?.Parameters.EnableNetworkIsolation).toBe(true);
+    // SageMaker requires kms:Encrypt on the role when OutputDataConfig names a key.
+    const keyActions = ((resources.SageMakerExecutionRole?.Properties.Policies ?? []) as Cfn[])
+      .flatMap((p) => p.PolicyDocument.Statement as Cfn[])
+      .filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['DataKey', 'Arn'] }))
+      .flatMap((s) => [s.Action].flat());
+    expect(keyActions).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']));
+  });
+
+  it('pins the Step Functions and SageMaker trust policies to this account and its own resources', () => {
+    for (const service of ['states.amazonaws.com', 'sagemaker.amazonaws.com']) {
+      const trusts = trustStatements().filter(({ statement }) => statement.Principal.Service === service);
+      expect(trusts.length, service).toBeGreaterThan(0);
+      for (const { id, statement } of trusts) {
+        expect(statement.Condition?.StringEquals?.['aws:SourceAccount'], id).toEqual({ Ref: 'AWS::AccountId' });
+        expect(statement.Condition?.ArnLike?.['aws:SourceArn']?.['Fn::Sub'], id).toMatch(
+          /^arn:\$\{AWS::Partition\}:(states|sagemaker):\$\{AWS::Region\}:\$\{AWS::AccountId\}:/,
+        );
+      }
     }
-    const actions = (role: string) => statements(role).flatMap((s) => [s.Action].flat());
-    expect(actions('PipelineRole')).toEqual(
-      expect.arrayContaining(['sagemaker:CreateModel', 'sagemaker:AddTags', 'states:RedriveExecution']),
-    );
-    expect(actions('PipelineRole').filter((a: string) => /TrainingJob|TransformJob/.test(a))).toEqual([]);
-    expect(actions('SageMakerJobRole')).toEqual(
-      expect.arrayContaining([
-        'sagemaker:CreateTrainingJob',
-        'sagemaker:DescribeTrainingJob',
-        'sagemaker:CreateTransformJob',
-        'sagemaker:DescribeTransformJob',
-        'sagemaker:AddTags',
-        'kms:Decrypt',
-      ]),
-    );
-    expect(resources.SageMakerJobLambdaFunction?.Properties.Role).toEqual({
-      'Fn::GetAtt': ['SageMakerJobRole', 'Arn'],
+  });
+
+  it('throttles each HTTP API route from stage params and logs access as JSON without headers, KMS-encrypted', () => {
+    const stage = resources.HttpApiStage?.Properties;
+    expect(stage?.RouteSettings).toEqual({
+      'GET /viewers/{viewerId}/offers': { ThrottlingBurstLimit: 1000, ThrottlingRateLimit: 500 },
+      'GET /reports/top-shows': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+    });
+    expect(stage?.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 20, ThrottlingRateLimit: 10 });
+    const format = JSON.parse(stage?.AccessLogSettings.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLatencyMs: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+    });
+    expect(stage?.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
+    expect(stage?.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(resources.HttpApiLogGroup?.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': ['DataKey', 'Arn'] });
+    // CloudWatch Logs may use the key only for this account's log groups.
+    const keyPolicy = resources.DataKey?.Properties.KeyPolicy.Statement as Cfn[];
+    const logs = keyPolicy.find((s) => JSON.stringify(s.Principal).includes('logs.'));
+    expect(logs?.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toBeDefined();
+    expect(resources.OffersLambdaFunction?.Properties.ReservedConcurrentExecutions).toBe(100);
+  });
+
+  it('retains the key, bucket and table, names no table, and keeps point-in-time recovery on', () => {
+    for (const id of ['DataKey', 'DataBucket', 'RecommendationsTable']) {
+      expect(resources[id]?.DeletionPolicy, id).toBe('Retain');
+      expect(resources[id]?.UpdateReplacePolicy, id).toBe('Retain');
+    }
+    expect(resources.RecommendationsTable?.Properties.TableName).toBeUndefined();
+    expect(resources.RecommendationsTable?.Properties.PointInTimeRecoverySpecification).toEqual({
+      PointInTimeRecoveryEnabled: true,
+    });
+  });
+
+  it('passes the stack key to PrepareRun for ENCRYPTED UNLOADs', () => {
+    expect(resources.PrepareRunLambdaFunction?.Properties.Environment.Variables.UNLOAD_KMS_KEY_ID).toEqual({
+      Ref: 'DataKey',
     });
   });
 });
