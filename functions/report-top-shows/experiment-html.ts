@@ -17,7 +17,7 @@ function liftCell(lift: Lift | null, unit: (v: number) => string): string {
   if (!lift) return '<td class="num" data-value="">–</td><td>–</td>';
   const css = lift.verdict === 'lift' ? 'up' : lift.verdict === 'drop' ? 'down' : '';
   const verdict = lift.verdict === 'not-enough-data' ? 'not enough data yet' : lift.verdict;
-  return `<td class="num ${css}" data-value="${lift.estimate}">${unit(lift.estimate)}</td><td class="num">[${unit(lift.ci95[0])}, ${unit(lift.ci95[1])}] <span class="note">${verdict}</span></td>`;
+  return `<td class="num ${css}" data-value="${lift.estimate}">${unit(lift.estimate)}</td><td class="num ci">[${unit(lift.ci95[0])}, ${unit(lift.ci95[1])}]<br><span class="note">${verdict}</span></td>`;
 }
 
 function row(entry: BrandExperiment): string {
@@ -85,8 +85,8 @@ export function renderExperimentSection(experiment: ExperimentReport | null | un
       <div class="kpi"><h3>Hit rate</h3><div class="value">${pct(experiment.variants.treatment.hitRate)}</div><div class="note">treatment vs ${pct(experiment.variants.control.hitRate)} control (lists computed, not shown)</div></div>
     </div>
     <div class="chart"><canvas id="chart-experiment-retention" aria-label="Retention by variant per week" role="img"></canvas></div>
-    <table id="experiment-table"><thead><tr>${HEADERS.map((h, i) => `<th data-column="${i}"${i === 0 ? '' : ' class="num"'}><button type="button">${h}</button></th>`).join('')}</tr></thead>
-    <tbody>${entries.map(row).join('\n')}</tbody></table>
+    <div class="scroll"><table id="experiment-table"><thead><tr>${HEADERS.map((h, i) => `<th data-column="${i}"${i === 0 ? '' : ' class="num"'}><button type="button">${h}</button></th>`).join('')}</tr></thead>
+    <tbody>${entries.map(row).join('\n')}</tbody></table></div>
   </section>`;
 }
 

@@ -40,7 +40,7 @@ select { font: inherit; padding: 6px 10px; border: 1px solid var(--line); border
 .chart { position: relative; height: 300px; }
 .wide { grid-column: 1 / -1; }
 .experiment { margin-bottom: 16px; } .experiment .kpi { background: #f8fafc; } .experiment .chart { margin-bottom: 12px; }
-td .note { color: var(--muted); font-size: 11px; }
+td .note { color: var(--muted); font-size: 11px; } .scroll { overflow-x: auto; } td.ci { white-space: nowrap; }
 .empty { color: var(--muted); padding: 24px 0; text-align: center; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 8px 10px; border-bottom: 1px solid var(--line); text-align: left; }
