@@ -23,6 +23,8 @@ const Hyperparameters = z
     ease_max_items: int(1, 50_000).default(4000),
     ease_lambda: num(0).default(7),
     ease_dropout: num(0, 100).default(1),
+    /** float32 = blocked sweep on WebAssembly SIMD (fast); float64 = Cholesky in TypeScript (reference). */
+    ease_precision: z.enum(['float32', 'float64']).default('float32'),
     ials_factors: int(1, 1024).default(64),
     ials_iterations: int(1, 1000).default(10),
     ials_regularization: num(0).default(0.5),

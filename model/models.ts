@@ -22,6 +22,7 @@ export function createModel(name: ModelName, hp: Hyperparameters): Recommender {
       return new EaseRecommender({
         lambda: hp.ease_lambda,
         dropout: hp.ease_dropout,
+        precision: hp.ease_precision,
         threads: hp.threads ?? defaultThreads(),
       });
     case 'ials':
