@@ -66,29 +66,27 @@ export class EaseRecommender implements Recommender {
     const n = interactions.cols;
     const ridge = easeRidge(interactions, this.options);
     const threads = this.options.threads ?? 1;
-    const fast = this.options.precision === 'float64' ? undefined : await gramInverse(interactions, ridge, threads);
-    let p: Float32Array | Float64Array<ArrayBufferLike>;
+    const fast =
+      this.options.precision === 'float64' ? undefined : await gramInverse(interactions, ridge, threads, 'easeWeights');
+    this.x = interactions;
     if (fast) {
-      p = fast.inverse;
+      this.weights = fast.matrix;
       this.timings = { gramSeconds: fast.gramSeconds, inverseSeconds: fast.inverseSeconds, precision: 'float32' };
-    } else {
-      const started = performance.now();
-      p = gram(interactions, 0, interactions.rows, sharedFloat64(n * n));
-      for (let j = 0; j < n; j++) p[j * n + j] += ridge[j];
-      const gramDone = performance.now();
-      await invertSpdParallel(p, n, threads);
-      const gramSeconds = (gramDone - started) / 1000;
-      this.timings = { gramSeconds, inverseSeconds: (performance.now() - gramDone) / 1000, precision: 'float64' };
+      return;
     }
-    // B_ij = −P_ij / P_jj (i ≠ j), B_jj = 0; in place when P is already float32.
-    const b = p instanceof Float32Array ? p : new Float32Array(n * n);
-    const diag = new Float64Array(n);
-    for (let j = 0; j < n; j++) diag[j] = p[j * n + j];
+    const started = performance.now();
+    const p = gram(interactions, 0, interactions.rows, sharedFloat64(n * n));
+    for (let j = 0; j < n; j++) p[j * n + j] += ridge[j];
+    const gramDone = performance.now();
+    await invertSpdParallel(p, n, threads);
+    const gramSeconds = (gramDone - started) / 1000;
+    this.timings = { gramSeconds, inverseSeconds: (performance.now() - gramDone) / 1000, precision: 'float64' };
+    // B_ij = −P_ij / P_jj (i ≠ j), B_jj = 0.
+    const b = new Float32Array(n * n);
     for (let i = 0; i < n; i++) {
       const ri = i * n;
-      for (let j = 0; j < n; j++) b[ri + j] = i === j ? 0 : -p[ri + j] / diag[j];
+      for (let j = 0; j < n; j++) b[ri + j] = i === j ? 0 : -p[ri + j] / p[j * n + j];
     }
-    this.x = interactions;
     this.weights = b;
   }
 

@@ -30,6 +30,8 @@ const Hyperparameters = z
     ials_regularization: num(0).default(0.5),
     ials_alpha: num(0).default(1),
     ials_cg_steps: int(1, 100).default(3),
+    /** ν: regularisation scaled by each row's loss mass to this power (Rendle et al. 2021, linalg/cg.ts). */
+    ials_frequency_exponent: num(0, 2).default(0),
     threads: int(1, 64).optional(),
   })
   .strict();

@@ -32,6 +32,7 @@ export function createModel(name: ModelName, hp: Hyperparameters): Recommender {
         regularization: hp.ials_regularization,
         alpha: hp.ials_alpha,
         cgSteps: hp.ials_cg_steps,
+        frequencyExponent: hp.ials_frequency_exponent,
         threads: hp.threads ?? defaultThreads(),
       });
     case 'popularity':

@@ -41,7 +41,7 @@ describe('gramInverse (float32 blocked sweep on WebAssembly SIMD)', () => {
 
     // Assess: both triangles filled and symmetric, close to the reference.
     expect(result).toBeDefined();
-    const p = result?.inverse ?? new Float32Array(0);
+    const p = result?.matrix ?? new Float32Array(0);
     expect(relativeError(p, referenceInverse(x, ridge))).toBeLessThan(1e-5);
     expect(p[3 * x.cols + 7]).toBe(p[7 * x.cols + 3]);
   });
@@ -56,7 +56,23 @@ describe('gramInverse (float32 blocked sweep on WebAssembly SIMD)', () => {
     const two = await gramInverse(x, ridge, 2);
 
     // Assess
-    expect(two?.inverse).toEqual(one?.inverse);
-    expect(relativeError(two?.inverse ?? [], referenceInverse(x, ridge))).toBeLessThan(1e-5);
+    expect(two?.matrix).toEqual(one?.matrix);
+    expect(relativeError(two?.matrix ?? [], referenceInverse(x, ridge))).toBeLessThan(1e-5);
+  });
+
+  it("writes EASE's weights B_ij = −P_ij / P_jj with a zero diagonal when asked", async () => {
+    const x = makeInteractions({ viewers: 200, shows: 40, groups: 4, perViewer: 6, seed: 2 });
+    const ridge = new Float64Array(x.cols).fill(5);
+    const p = referenceInverse(x, ridge);
+    const n = x.cols;
+
+    const b = (await gramInverse(x, ridge, 1, 'easeWeights'))?.matrix ?? new Float32Array(0);
+
+    const expected = Float64Array.from({ length: n * n }, (_, c) => {
+      const [i, j] = [Math.floor(c / n), c % n];
+      return i === j ? 0 : -p[c] / p[j * n + j];
+    });
+    expect(relativeError(b, expected)).toBeLessThan(1e-5);
+    expect(b[5 * n + 5]).toBe(0);
   });
 });
