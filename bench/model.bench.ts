@@ -4,7 +4,7 @@
 //   npm run bench:model [-- --cases ml100k,ease-3700] [--eval-viewers 3000] [--repeats 3] [--json]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -70,6 +70,31 @@ interface EaseModule {
   easeRidge(x: Csr, options: { lambda: number; dropout: number }): Float64Array;
 }
 
+/** Threads the model uses when `threads` is not set (model/models.ts: both cores of the 2-core instance). */
+const defaultThreads = () => Math.min(2, availableParallelism());
+
+/**
+ * The per-core training figures `recs plan` reads (bench/README.md): threads used and, for iALS, CPU seconds per
+ * iteration per million interactions (its cost is linear in interactions × iterations).
+ */
+async function perCore(report: Report, interactions: number, hp: Hp): Promise<Report> {
+  const { parseHyperparameters } = await load<{ parseHyperparameters(raw: Hp): Record<string, unknown> }>(
+    '../model/hyperparameters.js',
+  );
+  const parsed = parseHyperparameters(hp);
+  const threads = Number(parsed.threads ?? defaultThreads());
+  if (report.model !== 'ials') return { threads };
+  const iterations = Number(parsed.ials_iterations);
+  return {
+    threads,
+    factors: Number(parsed.ials_factors),
+    iterations,
+    cpuSecondsPerIterationPerMillionInteractions: r4(
+      Number(report.trainCpuSeconds) / iterations / Math.max(interactions / 1e6, 1e-9),
+    ),
+  };
+}
+
 const numpyScript = fileURLToPath(new URL('./numpy_gram_inverse.py', import.meta.url));
 
 /** NumPy's Gram + inverse on x + diag(ridge) (bench/numpy_gram_inverse.py), or undefined without python3 + NumPy. */
@@ -98,7 +123,7 @@ const r4 = (v: number) => Number(v.toFixed(4));
 async function easeKernelVersusNumpy(train: Csr, hp: Hp): Promise<Report> {
   const { createModel } = await load<Models>('../model/models.js');
   const { easeRidge } = await load<EaseModule>('../model/ease.js');
-  const { parseHyperparameters } = await load<{ parseHyperparameters(raw: Hp): Record<string, number> }>(
+  const { parseHyperparameters } = await load<{ parseHyperparameters(raw: Hp): Record<string, number | undefined> }>(
     '../model/hyperparameters.js',
   );
   const { createRng } = await load<{ createRng(seed: number): unknown }>('../model/rng.js');
@@ -148,6 +173,7 @@ async function easeKernelVersusNumpy(train: Csr, hp: Hp): Promise<Report> {
       inverseSeconds: r4(inverseSeconds),
       fitSeconds: r4(median(ours.map((o) => o.fit))),
       gflops: r4(n ** 3 / inverseSeconds / 1e9),
+      gflopsPerThread: r4(n ** 3 / inverseSeconds / 1e9 / Number(parsed.threads ?? defaultThreads())),
       kernelSecondsEach: ours.map((o) => r4(o.kernel)),
     };
     if (numpy.length === ours.length) {
@@ -173,12 +199,17 @@ async function easeKernelVersusNumpy(train: Csr, hp: Hp): Promise<Report> {
 async function movielens(hp: Hp): Promise<Report> {
   const { evaluateTsvCommand } = await load<Offline>('../model/eval/offline.js');
   const report = await evaluateTsvCommand(`${ml100k}train.tsv`, `${ml100k}test.tsv`, hp);
-  if (report.model !== 'ease') return { ...report, interactions: 80_000 };
+  if (report.model !== 'ease') return { ...report, interactions: 80_000, ...(await perCore(report, 80_000, hp)) };
   const { loadOfflineData } = await load<{ loadOfflineData(a: string, b: string): Promise<{ train: Csr }> }>(
     '../model/eval/offline.js',
   );
   const { train } = await loadOfflineData(`${ml100k}train.tsv`, `${ml100k}test.tsv`);
-  return { ...report, interactions: 80_000, ...(await easeKernelVersusNumpy(train, hp)) };
+  return {
+    ...report,
+    interactions: 80_000,
+    ...(await perCore(report, 80_000, hp)),
+    ...(await easeKernelVersusNumpy(train, hp)),
+  };
 }
 
 /** Planted taste groups (model/testing/fixtures.ts), a seeded 20% hold-out, quality on a sample of test viewers. */
@@ -201,7 +232,9 @@ async function synthetic(viewers: number, shows: number, perViewer: number, hp: 
   };
   const report = await evaluateOffline({ train, test: sample }, parseHyperparameters(hp));
   const kernel = report.model === 'ease' ? await easeKernelVersusNumpy(train, hp) : {};
-  return { ...report, interactions: train.indptr[train.rows], evalViewersSampled: sample.viewers.length, ...kernel };
+  const interactions = train.indptr[train.rows] ?? 0;
+  const figures = await perCore(report, interactions, hp);
+  return { ...report, interactions, evalViewersSampled: sample.viewers.length, ...figures, ...kernel };
 }
 
 const cases: Record<string, BenchCase> = {
