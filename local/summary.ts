@@ -1,4 +1,4 @@
-import type { ExecutionSummary } from './runtime.js';
+import type { ExecutionSummary } from './run-summary.js';
 
 /** The human summary `recs run` prints: per-state times, metrics and a sample viewer's offers. */
 export function renderSummary(summary: ExecutionSummary): string {

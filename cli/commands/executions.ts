@@ -15,7 +15,7 @@ export default defineCommand({
     checkFlags(rawArgs, Object.keys(ARGS));
     const dataDir = String(args['data-dir'] ?? '').trim();
     if (!dataDir) throw new UsageError('--data-dir must not be empty');
-    const { listExecutions } = await import('../../local/runtime.js');
+    const { listExecutions } = await import('../../local/execution-store.js');
     const rows = listExecutions(dataDir).map((record) => ({
       executionName: record.executionName,
       status: record.status,
