@@ -6,10 +6,6 @@ import { z } from 'zod';
  * only moves forward, so an older run can never replace what a newer run published.
  */
 
-/** Run ids sort by execution start time: `YYYYMMDDTHHMMSSZ-<sanitized execution name>`. */
-export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}$/;
-export const RunId = z.string().regex(RUN_ID_PATTERN, 'not a run id (YYYYMMDDTHHMMSSZ-name)');
-
 /** Viewer ids never start with `#`: those partition keys hold the meta items below. */
 export const ViewerId = z
   .string()

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../_shared/errors.js';
+import { RUN_PREFIX_PATTERN } from '../_shared/run-layout.js';
 
 /**
  * Wraps the portable SELECTs of `sql/` in Redshift's UNLOAD, the one Redshift-only piece of SQL text
@@ -7,7 +8,6 @@ import { InvalidInputError } from '../_shared/errors.js';
  */
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const PREFIX_PATTERN = /^runs\/\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}\/[a-z-]+\/$/;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
@@ -77,7 +77,8 @@ export interface UnloadTarget {
  */
 export function renderUnload(select: string, target: UnloadTarget, asOf: Date, iamRoleArn: string): string {
   if (!BUCKET_PATTERN.test(target.bucket)) throw new InvalidInputError(`bad bucket name "${target.bucket}"`, 'bucket');
-  if (!PREFIX_PATTERN.test(target.prefix)) throw new InvalidInputError(`bad S3 prefix "${target.prefix}"`, 'prefix');
+  if (!RUN_PREFIX_PATTERN.test(target.prefix))
+    throw new InvalidInputError(`bad S3 prefix "${target.prefix}"`, 'prefix');
   if (!ROLE_ARN_PATTERN.test(iamRoleArn)) throw new InvalidInputError('bad IAM role ARN', 'iamRoleArn');
   const options = UNLOAD_OPTIONS[target.channel];
   if (!options) throw new InvalidInputError(`unknown UNLOAD channel "${target.channel}"`, 'channel');

@@ -8,12 +8,12 @@ import {
   LivePointer,
   type PopularShow,
   popularKey,
-  RunId,
   type RunStatus,
   runRecordKey,
   ttlEpochSeconds,
 } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
+import { RunId } from '../_shared/run-layout.js';
 import { readLines } from '../write-recs/lines.js';
 
 /**

@@ -1,7 +1,8 @@
 import { GetCommand, type GetCommandInput, type GetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { LIVE_KEY, LivePointer, RunId } from '../_shared/dynamo-table.js';
+import { LIVE_KEY, LivePointer } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
+import { RunId } from '../_shared/run-layout.js';
 
 /** SageMaker's FinalMetricDataList, named by the ASL's MetricDefinitions. */
 export const QualityGateEvent = z.object({

@@ -3,8 +3,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type BadRows, readBadRows } from '../_shared/data-quality.js';
-import { RUN_ID_PATTERN, runRecordKey } from '../_shared/dynamo-table.js';
+import { runRecordKey } from '../_shared/dynamo-table.js';
 import { RecsError } from '../_shared/errors.js';
+import { isRunId, isStagePrefix } from '../_shared/run-layout.js';
 
 /**
  * RecordFailure: marks the run record FAILED with the caught error. It never touches `#live` or any
@@ -44,7 +45,7 @@ const MAX_CAUSE_CHARS = 4_000;
 /** The record's sort key: the run id, or `unprepared-<execution name>` when PrepareRun never ran. */
 export function failureRunId(event: RecordFailureEvent): string {
   const runId = event.state.run?.runId;
-  if (runId !== undefined && RUN_ID_PATTERN.test(runId)) return runId;
+  if (runId !== undefined && isRunId(runId)) return runId;
   return `unprepared-${event.executionName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}`;
 }
 
@@ -52,7 +53,7 @@ export function failureRunId(event: RecordFailureEvent): string {
 async function failureBadRows(event: RecordFailureEvent, deps: RecordFailureDeps): Promise<BadRows | undefined> {
   const run = event.state.run;
   const prefix = run?.prefixes?.dataQuality;
-  if (!deps.s3 || !run?.bucket || !prefix || !/^runs\/[A-Za-z0-9_-]+\/data-quality\/$/.test(prefix)) return undefined;
+  if (!deps.s3 || !run?.bucket || !prefix || !isStagePrefix(prefix, 'dataQuality')) return undefined;
   return readBadRows(deps.s3, run.bucket, prefix).catch(() => undefined);
 }
 

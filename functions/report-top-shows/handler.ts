@@ -5,6 +5,15 @@ import { z } from 'zod';
 import { makeS3Client } from '../_shared/aws.js';
 import { ConfigError, ForbiddenError, InvalidInputError, RecsError } from '../_shared/errors.js';
 import { logger } from '../_shared/powertools.js';
+import {
+  compareRunIds,
+  isStagePrefix,
+  RUNS_ROOT,
+  RunId,
+  reportKeys,
+  runIdOfRoot,
+  runPrefixes,
+} from '../_shared/run-layout.js';
 import { renderLoadExposures, writeExposuresFile } from './exposures.js';
 import { DEFAULT_REPORT_TOP_N, DEFAULT_REPORT_WEEKS, generateReport } from './generate-report.js';
 import { filterReport } from './query.js';
@@ -30,15 +39,16 @@ export const loadReportConfig = (env: NodeJS.ProcessEnv = process.env): ReportCo
   return parsed.data;
 };
 
-const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_-]{1,80}$/;
 const RunEvent = z.object({
   run: z.object({
-    runId: z.string().regex(RUN_ID),
+    runId: RunId,
     bucket: z.string().min(1),
     asOf: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'asOf must be an ISO date or timestamp'),
     prefixes: z.object({
-      report: z.string().regex(/^runs\/.+\/$/),
-      recommendations: z.string().regex(/^runs\/.+\/$/),
+      report: z.string().refine((prefix) => isStagePrefix(prefix, 'report'), 'not a runs/<runId>/report/ prefix'),
+      recommendations: z
+        .string()
+        .refine((prefix) => isStagePrefix(prefix, 'recommendations'), 'not a runs/<runId>/recommendations/ prefix'),
     }),
   }),
 });
@@ -101,7 +111,7 @@ export async function writeRunReport(
   if (!config.REDSHIFT_IAM_ROLE_ARN) {
     throw new ConfigError('reportTopShows environment: REDSHIFT_IAM_ROLE_ARN is required to load the exposures');
   }
-  const exposuresPrefix = `runs/${run.runId}/exposures/`;
+  const exposuresPrefix = runPrefixes(run.runId).exposures;
   const exposures = await writeExposuresFile(s3, {
     bucket: run.bucket,
     runId: run.runId,
@@ -124,8 +134,7 @@ export async function writeRunReport(
     weeks: config.REPORT_WEEKS,
     topN: config.REPORT_TOP_N,
   });
-  const jsonKey = `${run.prefixes.report}report.json`;
-  const htmlKey = `${run.prefixes.report}report.html`;
+  const { json: jsonKey, html: htmlKey } = reportKeys(run.runId);
   await putObject(s3, run.bucket, jsonKey, JSON.stringify(report), 'application/json');
   await putObject(s3, run.bucket, htmlKey, html, 'text/html; charset=utf-8');
   logger.info('report written', {
@@ -176,14 +185,17 @@ async function latestReport(s3: ReportDeps['s3'], bucket: string): Promise<TopSh
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/', Delimiter: '/', ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: RUNS_ROOT, Delimiter: '/', ContinuationToken: token }),
     );
-    for (const prefix of page.CommonPrefixes ?? []) if (prefix.Prefix) runIds.push(prefix.Prefix.slice(5, -1));
+    for (const { Prefix } of page.CommonPrefixes ?? []) {
+      const runId = Prefix === undefined ? undefined : runIdOfRoot(Prefix);
+      if (runId) runIds.push(runId);
+    }
     token = page.NextContinuationToken;
   } while (token);
-  for (const runId of runIds.sort().reverse().slice(0, 10)) {
+  for (const runId of runIds.sort(compareRunIds).reverse().slice(0, 10)) {
     try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/${runId}/report/report.json` }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKeys(runId).json }));
       return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('null'))) as TopShowsReport;
     } catch (error) {
       if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
