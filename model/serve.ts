@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { z } from 'zod';
+import { TOP_K } from '../contracts/recommendation-list.js';
 import { loadArtifact } from './artifact.js';
 import type { Ranker } from './ranker.js';
 import { Ranker as RankerClass } from './ranker.js';
 
 const Env = z.object({
   SAGEMAKER_BIND_TO_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  TOP_K: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Shortens the lists below the k the model was trained with; without it the model's k is served. */
+  TOP_K: z.coerce.number().int().min(1).max(TOP_K).optional(),
 });
 export type ServeConfig = z.infer<typeof Env>;
 /** Serving settings from the environment (parsed once at start). */
@@ -35,7 +37,7 @@ const InvocationLine = z
 type LineError = { line: number; error: { code: string; message: string } };
 
 /** Answers a JSON Lines body line by line; a bad line becomes a `{line, error}` object in its place. */
-export function answerInvocations(body: string, ranker: Ranker, topK: number): string {
+export function answerInvocations(body: string, ranker: Ranker, topK?: number): string {
   const out: string[] = [];
   body.split('\n').forEach((text, index) => {
     if (text.trim() === '') return;
@@ -56,7 +58,7 @@ export function answerInvocations(body: string, ranker: Ranker, topK: number): s
       return;
     }
     const { viewerId, partner } = parsed.data;
-    const recommendations = ranker.recommend({ viewerId, partner, k: topK });
+    const recommendations = ranker.recommend({ viewerId, partner, ...(topK === undefined ? {} : { k: topK }) });
     out.push(JSON.stringify({ viewerId, recommendations }));
   });
   return out.length ? `${out.join('\n')}\n` : '';

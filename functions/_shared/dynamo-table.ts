@@ -6,13 +6,7 @@ import { z } from 'zod';
  * only moves forward, so an older run can never replace what a newer run published.
  */
 
-/** Viewer ids never start with `#`: those partition keys hold the meta items below. */
-export const ViewerId = z
-  .string()
-  .min(1)
-  .max(256)
-  .refine((value) => !value.startsWith('#'), 'viewer ids must not start with #');
-
+/** Viewer ids (contracts/ids.ts) never contain `#`: those partition keys hold the meta items below. */
 export const LIVE_VIEWER_ID = '#live';
 export const POPULAR_VIEWER_ID = '#popular';
 export const RUN_VIEWER_ID = '#run';

@@ -1,8 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '../../contracts/recommendation-list.js';
 import { LIVE_KEY, popularKey, runRecordKey } from '../../functions/_shared/dynamo-table.js';
 import { type PublishRunDeps, type PublishRunEvent, publishRun } from '../../functions/publish-run/publish-run.js';
-import { METRIC_NAMES, qualityGate } from '../../functions/quality-gate/quality-gate.js';
+import { qualityGate } from '../../functions/quality-gate/quality-gate.js';
 import { recordFailure } from '../../functions/record-failure/record-failure.js';
 import { type AwsStandIns, startAwsStandIns } from '../support/aws-standins.js';
 
