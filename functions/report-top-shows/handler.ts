@@ -2,8 +2,10 @@ import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { principalFromEvent } from '../_shared/auth.js';
 import { makeS3Client } from '../_shared/aws.js';
-import { ConfigError, ForbiddenError, InvalidInputError, RecsError } from '../_shared/errors.js';
+import { ConfigError, ForbiddenError, InvalidInputError, RecsError, UnauthorizedError } from '../_shared/errors.js';
+import { type ErrorBody, errorResponse, type HttpResponse, isClientError, jsonResponse } from '../_shared/http.js';
 import { logger } from '../_shared/powertools.js';
 import {
   compareRunIds,
@@ -53,7 +55,7 @@ const RunEvent = z.object({
   }),
 });
 
-const HttpEvent = z.object({
+export const HttpEvent = z.object({
   requestContext: z.object({
     http: z.object({ method: z.string() }),
     authorizer: z
@@ -154,28 +156,25 @@ async function putObject(s3: ReportDeps['s3'], bucket: string, key: string, body
   }
 }
 
-const json = (statusCode: number, body: unknown) => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-
-async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: ReportDeps) {
+/** `GET /reports/top-shows`: the newest report, filtered; scopes and error bodies as every route reads and writes them. */
+export async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: ReportDeps): Promise<HttpResponse> {
   try {
     // The JWT authorizer already demands the scope; checking again keeps a misconfigured route closed.
-    const jwt = event.requestContext.authorizer?.jwt;
-    const scopes = jwt?.scopes ?? String(jwt?.claims?.scope ?? '').split(' ');
-    if (config.REPORTS_SCOPE && !scopes.includes(config.REPORTS_SCOPE)) {
+    const principal = principalFromEvent(event);
+    if (!principal) throw new UnauthorizedError('a bearer token is required');
+    if (config.REPORTS_SCOPE && !principal.scopes.has(config.REPORTS_SCOPE)) {
       throw new ForbiddenError('the token lacks the reports scope');
     }
     const report = await latestReport(s3, config.BUCKET_NAME);
-    if (!report) return json(404, { error: { code: 'NotFound', message: 'no report has been written yet' } });
-    return json(200, filterReport(report, event.queryStringParameters ?? {}));
+    if (!report) {
+      return jsonResponse(404, {
+        error: { code: 'NotFound', message: 'no report has been written yet' },
+      } satisfies ErrorBody);
+    }
+    return jsonResponse(200, filterReport(report, event.queryStringParameters ?? {}));
   } catch (error) {
-    if (error instanceof InvalidInputError) return json(400, { error: { code: error.name, message: error.message } });
-    if (error instanceof ForbiddenError) return json(403, { error: { code: error.name, message: error.message } });
-    logger.error('report request failed', { error });
-    return json(500, { error: { code: 'InternalError', message: 'internal error' } });
+    if (!isClientError(error)) logger.error('report request failed', { error });
+    return errorResponse(error);
   }
 }
 
