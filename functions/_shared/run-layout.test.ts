@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compareRunIds,
   isStagePrefix,
+  isTransformOutputKey,
   makeRunId,
   parseRunId,
   RUN_PREFIX_PATTERN,
@@ -66,5 +67,13 @@ describe('run layout', () => {
     expect(runIdOfRoot('runs/20240501T020000Z-daily/')).toBe('20240501T020000Z-daily');
     expect(runIdOfRoot('runs/tmp/')).toBeUndefined();
     expect(runIdOfRoot('other/20240501T020000Z-daily/')).toBeUndefined();
+  });
+
+  it("has one rule for transform outputs: <name>.out under the run's recommendations/", () => {
+    const prefix = runPrefixes('20240501T020000Z-daily').recommendations;
+    expect(isTransformOutputKey('20240501T020000Z-daily', `${prefix}part-0000.json.out`)).toBe(true);
+    expect(isTransformOutputKey('20240501T020000Z-daily', `${prefix}_SUCCESS`)).toBe(false);
+    expect(isTransformOutputKey('20240501T020000Z-daily', `${prefix}.out`)).toBe(false);
+    expect(isTransformOutputKey('20240502T020000Z-daily', `${prefix}part-0000.json.out`)).toBe(false);
   });
 });

@@ -97,6 +97,15 @@ export function runIdOfRoot(prefix: string): string | undefined {
   return isRunId(runId) ? runId : undefined;
 }
 
+/**
+ * The one rule for what a run's batch transform wrote: an object under its `recommendations/` prefix named
+ * `<input object name>.out`. The fan-out and the report's exposures read exactly these.
+ */
+export const isTransformOutputKey = (runId: string, key: string): boolean =>
+  key.startsWith(runPrefixes(runId).recommendations) &&
+  key.endsWith('.out') &&
+  key.length > runPrefixes(runId).recommendations.length + 4;
+
 /** The report files of a run. */
 export const reportKeys = (runId: string) => {
   const report = runPrefixes(runId).report;

@@ -9,7 +9,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
-import { isRunId, runPrefixes } from '../_shared/run-layout.js';
+import { isRunId, isTransformOutputKey, runPrefixes } from '../_shared/run-layout.js';
 import { readLines } from '../write-recs/lines.js';
 import { parseTransformLine } from '../write-recs/transform-line.js';
 
@@ -178,7 +178,9 @@ export async function writeExposuresFile(
   const stats: ExposureFileStats = { key, objects: 0, viewers: 0, rows: 0, skippedLines: 0 };
   const out = new StreamedObject(s3, input.bucket, key, options.partBytes ?? EXPOSURE_PART_BYTES);
   try {
-    const keys = (await listKeys(s3, input.bucket, input.recommendationsPrefix)).filter((k) => k.endsWith('.out'));
+    const keys = (await listKeys(s3, input.bucket, input.recommendationsPrefix)).filter((key) =>
+      isTransformOutputKey(input.runId, key),
+    );
     for (const objectKey of keys) {
       stats.objects++;
       const object = await s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: objectKey }));

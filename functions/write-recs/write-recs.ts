@@ -2,7 +2,7 @@ import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s
 import { z } from 'zod';
 import { ttlEpochSeconds } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
-import { RunId, runPrefixes } from '../_shared/run-layout.js';
+import { isTransformOutputKey, RunId, runPrefixes } from '../_shared/run-layout.js';
 import { BatchWriter, type BatchWriterDeps } from './batch-writer.js';
 import { WriteRecsError } from './errors.js';
 import { prefetch, readLines } from './lines.js';
@@ -84,6 +84,11 @@ export async function writeRecs(event: WriteRecsEvent, deps: WriteRecsDeps): Pro
   };
 
   for (const { Key } of event.Items) {
+    if (!isTransformOutputKey(runId, Key)) {
+      // The Map lists the whole prefix; anything else there (a marker, a manifest) is not a list of viewers.
+      deps.logger.warn('object skipped: not a transform output', { key: Key });
+      continue;
+    }
     let body: AsyncIterable<Uint8Array>;
     try {
       const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
