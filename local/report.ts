@@ -5,9 +5,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { compareRunIds, isRunId } from '../functions/_shared/run-layout.js';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
 import type { TopShowsReport } from '../functions/report-top-shows/report.js';
-import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
 import { dataPaths } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
+import { pgSqlRunner } from './pg-sql-runner.js';
 
 /**
  * The top-shows report (issue #8) built from a data dir's local warehouse: what `recs report` writes and what
