@@ -43,6 +43,7 @@ describe('LocalHttpApi', () => {
     expect(await response.json()).toEqual({ message: 'Internal Server Error' });
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ method: 'GET', path: '/boom', functionName: 'boomFunction' });
-    expect((failures[0]?.error as Error).message).toBe('cannot read properties of undefined');
+    expect(failures[0]?.error).toBeInstanceOf(TypeError);
+    expect(String(failures[0]?.error)).toContain('cannot read properties of undefined');
   });
 });
