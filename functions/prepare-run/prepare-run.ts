@@ -38,8 +38,8 @@ export const MAX_JOB_BASE_NAME_CHARS = 48;
 const HASH_CHARS = 8;
 
 /**
- * SageMaker names allow `[A-Za-z0-9-]`, start and end alphanumeric, ≤ 63 chars. The ASL appends
- * `-train-r<RedriveCount>` (≤ 15 chars), so the base stays ≤ 48; a longer one keeps its head and gets
+ * SageMaker names allow `[A-Za-z0-9-]`, start and end alphanumeric, ≤ 63 chars. The sageMakerJob Lambda
+ * appends `-<train|recs>-r<RedriveCount>` and the ASL `-model-r<RedriveCount>` (≤ 15 chars), so the base stays ≤ 48; a longer one keeps its head and gets
  * a hash of the whole id, so two long names that share a head still differ.
  */
 export function makeJobBaseName(runId: string): string {

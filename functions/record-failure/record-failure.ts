@@ -8,9 +8,10 @@ import { RecsError } from '../_shared/errors.js';
 import { isRunId, isStagePrefix } from '../_shared/run-layout.js';
 
 /**
- * RecordFailure: marks the run record FAILED with the caught error. It never touches `#live` or any
- * viewer list, so the lists of the last good run keep being served. A Catch can fire before PrepareRun
- * produced `$.run`; then the record is keyed by the execution name instead of a run id.
+ * RecordFailure: marks the run record FAILED with the execution's error. The EventBridge rule on the
+ * execution's status change delivers it after the run ended (status-change.ts). It never touches `#live` or any
+ * viewer list, so the lists of the last good run keep being served. A run that failed before PrepareRun has no
+ * `$.run`; then the record is keyed by the execution name instead of a run id.
  */
 
 export const RecordFailureEvent = z.object({
