@@ -38,6 +38,8 @@ export interface RecordFailureDeps {
   s3?: Pick<S3Client, 'send'>;
   tableName: string;
   now: () => number;
+  /** Told when the data-quality counts could not be read (the record is written without them). */
+  onBadRowsUnreadable?: (error: unknown) => void;
 }
 
 // A Cause can be a whole stack trace or SageMaker's FailureReason; the record keeps the useful head.
@@ -55,7 +57,10 @@ async function failureBadRows(event: RecordFailureEvent, deps: RecordFailureDeps
   const run = event.state.run;
   const prefix = run?.prefixes?.dataQuality;
   if (!deps.s3 || !run?.bucket || !prefix || !isStagePrefix(prefix, 'dataQuality')) return undefined;
-  return readBadRows(deps.s3, run.bucket, prefix).catch(() => undefined);
+  return readBadRows(deps.s3, run.bucket, prefix).catch((error: unknown) => {
+    deps.onBadRowsUnreadable?.(error);
+    return undefined;
+  });
 }
 
 /** Writes `status: FAILED` and the error; a run already PUBLISHED keeps its status and gets `lastError`. */

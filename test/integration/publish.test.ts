@@ -225,4 +225,27 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
     });
     expect(await get(LIVE_KEY)).toMatchObject({ liveRunId: NEWER_RUN });
   });
+
+  it('records a failure whose data-quality counts cannot be read, and says why they are missing', async () => {
+    const runId = '20240507T020000Z-dq-unreadable';
+    const prefix = `runs/${runId}/data-quality/`;
+    await aws.putText(`${prefix}0000_part_00.json`, '{"kind": "nullIds", "row_count": "many"}\n{not json');
+    const unreadable: unknown[] = [];
+
+    await recordFailure(
+      { executionName: 'daily', state: { run: { runId, bucket: aws.bucket, prefixes: { dataQuality: prefix } } } },
+      {
+        dynamo: aws.doc,
+        s3: aws.s3,
+        tableName: aws.tableName,
+        now: () => NOW,
+        onBadRowsUnreadable: (e) => unreadable.push(e),
+      },
+    );
+
+    const record = await get(runRecordKey(runId));
+    expect(record).toMatchObject({ status: 'FAILED' });
+    expect(record?.badRows).toBeUndefined();
+    expect(unreadable).toHaveLength(1);
+  });
 });
