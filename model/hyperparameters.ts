@@ -13,7 +13,7 @@ const num = (min: number, max = Number.POSITIVE_INFINITY) => z.coerce.number().m
 const Hyperparameters = z
   .object({
     model: z.enum(['auto', 'ease', 'ials', 'popularity']).default('auto'),
-    /** List length served; at most the contract's TOP_K, which training evaluates at whatever k is. */
+    /** At most the contract's TOP_K; training evaluates at TOP_K whatever k is. */
     k: int(1, TOP_K).default(TOP_K),
     seed: int(0, 0xffffffff).default(42),
     validation_fraction: num(0, 0.9).default(0.2),
