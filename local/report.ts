@@ -7,6 +7,7 @@ import { generateReport } from '../functions/report-top-shows/generate-report.js
 import type { TopShowsReport } from '../functions/report-top-shows/report.js';
 import { dataPaths } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
+import { readLocalExperiment } from './experiment-file.js';
 import { pgSqlRunner } from './pg-sql-runner.js';
 
 /**
@@ -62,7 +63,9 @@ export async function buildLocalReport(
     );
     const asOfText = newest.rows[0]?.as_of;
     const now = options.now ?? new Date();
+    const experiment = readLocalExperiment(dataDir);
     return generateReport(pgSqlRunner(db), {
+      ...(experiment ? { experiment } : {}),
       runId,
       asOf: asOfText ? new Date(`${asOfText}Z`) : now,
       generatedAt: now,

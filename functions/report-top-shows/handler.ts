@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { principalFromEvent } from '../_shared/auth.js';
 import { makeS3Client } from '../_shared/aws.js';
 import { ConfigError, ForbiddenError, InvalidInputError, RecsError, UnauthorizedError } from '../_shared/errors.js';
+import { type Experiment, experimentFromEnv } from '../_shared/experiment.js';
 import { type ErrorBody, errorResponse, type HttpResponse, isClientError, jsonResponse } from '../_shared/http.js';
 import { logger } from '../_shared/powertools.js';
 import {
@@ -72,12 +73,22 @@ export interface ReportDeps {
   redshift: Pick<RedshiftDataClient, 'send'>;
   /** DescribeStatement poll interval (default 1 s); tests against the local emulation use less. */
   pollMs?: number;
+  /** The stage's holdout experiment (EXPERIMENT_*, issue #18), reported when set. */
+  experiment?: Experiment;
 }
 
 let deps: ReportDeps | undefined;
 // Built on first use rather than at import, so a test importing this module needs no environment.
 const getDeps = (): ReportDeps => {
-  deps ??= { config: loadReportConfig(), s3: makeS3Client(), redshift: new RedshiftDataClient({}) };
+  if (!deps) {
+    const experiment = experimentFromEnv(process.env);
+    deps = {
+      config: loadReportConfig(),
+      s3: makeS3Client(),
+      redshift: new RedshiftDataClient({}),
+      ...(experiment ? { experiment } : {}),
+    };
+  }
   return deps;
 };
 
@@ -96,7 +107,7 @@ export const handler = async (event: unknown, context?: Context): Promise<unknow
  */
 export async function writeRunReport(
   run: z.infer<typeof RunEvent>['run'],
-  { config, s3, redshift, pollMs }: ReportDeps,
+  { config, s3, redshift, pollMs, experiment }: ReportDeps,
   now: Date,
 ): Promise<{ jsonKey: string; htmlKey: string }> {
   logger.appendKeys({ runId: run.runId });
@@ -135,6 +146,7 @@ export async function writeRunReport(
     generatedAt: now,
     weeks: config.REPORT_WEEKS,
     topN: config.REPORT_TOP_N,
+    ...(experiment ? { experiment } : {}),
   });
   const { json: jsonKey, html: htmlKey } = reportKeys(run.runId);
   await putObject(s3, run.bucket, jsonKey, JSON.stringify(report), 'application/json');
