@@ -36,7 +36,7 @@ export interface SampleViewer {
   recommendations: Omit<StoredRecommendation, 'reason'>[];
 }
 
-/** A .sync job failure's Cause is the whole job description; its FailureReason is what a person needs. */
+/** A failed job's Cause may be its whole description or a Lambda error; the FailureReason or message is what a person needs. */
 export function failureReason(cause: string): string {
   try {
     const parsed = JSON.parse(cause) as { FailureReason?: unknown; errorMessage?: unknown };

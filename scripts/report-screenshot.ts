@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { chromium } from 'playwright-core';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
-import { loadSampleWarehouse, makeSampleWarehouse } from '../functions/report-top-shows/sample-data.js';
-import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
+import { pgSqlRunner } from '../local/pg-sql-runner.js';
+import { loadSampleWarehouse, makeSampleWarehouse } from '../local/report-sample-data.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [

@@ -6,8 +6,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReport } from '../../functions/report-top-shows/generate-report.js';
-import { loadSampleWarehouse, makeSampleWarehouse } from '../../functions/report-top-shows/sample-data.js';
-import { pgSqlRunner } from '../../functions/report-top-shows/sql-runner.js';
+import { pgSqlRunner } from '../../local/pg-sql-runner.js';
+import { loadSampleWarehouse, makeSampleWarehouse } from '../../local/report-sample-data.js';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
