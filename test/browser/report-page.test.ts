@@ -1,23 +1,14 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReport } from '../../functions/report-top-shows/generate-report.js';
 import { loadSampleWarehouse, makeSampleWarehouse } from '../../functions/report-top-shows/sample-data.js';
 import { pgSqlRunner } from '../../functions/report-top-shows/sql-runner.js';
-
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { launchChromium } from '../../local/headless-chromium.js';
 
 // The report page opened from a file:// URL in headless Chromium, with every request other than the page itself
 // refused, so anything fetched from a CDN would show up as a console error.
@@ -27,10 +18,6 @@ let dir: string;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  // Fail, never skip: a missing browser must not turn into a green run (issue #8).
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium; .ci/run does)`);
-  }
   const sample = makeSampleWarehouse({ viewers: 120, weeks: 6, seed: 3 });
   const db = new PGlite();
   let html: string;
@@ -49,7 +36,8 @@ beforeAll(async () => {
   const file = join(dir, 'report.html');
   writeFileSync(file, html);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  // The Chromium build from npm (or CHROMIUM_PATH): a missing browser fails the suite, never skips it (issue #8).
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
