@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
-import type { TopShowsReport } from '../functions/report-top-shows/report.js';
+import type { TopShowsReport, WeekStartDay } from '../functions/report-top-shows/report.js';
 import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
 import { dataPaths } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
@@ -21,6 +21,8 @@ export interface LocalReportOptions {
   runId?: string;
   /** Clock for the report's "generated" stamp. */
   now?: Date;
+  /** Day the report's weeks start on (default Monday). */
+  weekStartsOn?: WeekStartDay;
 }
 
 // PGlite must never have one folder open twice (two instances corrupt it), so every open in this process
@@ -66,6 +68,7 @@ export async function buildLocalReport(
       runId,
       asOf: asOfText ? new Date(`${asOfText}Z`) : now,
       generatedAt: now,
+      ...(options.weekStartsOn ? { weekStartsOn: options.weekStartsOn } : {}),
     });
   });
 }

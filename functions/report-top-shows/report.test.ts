@@ -24,7 +24,7 @@ const row = (showId: string, partner: string, week: string, viewers: number) => 
 
 describe('report window', () => {
   it('starts on the Monday of the first of the weeks ending with the as-of week', () => {
-    expect(window).toEqual({ since: '2024-03-04 00:00:00', asOf: '2024-03-17 23:59:59' });
+    expect(window).toEqual({ since: '2024-03-04 00:00:00', asOf: '2024-03-17 23:59:59', weekStartsOn: 'monday' });
     expect(weekStart(new Date('2024-03-11T00:00:00Z')).toISOString()).toBe('2024-03-11T00:00:00.000Z');
   });
 });
@@ -40,10 +40,16 @@ describe('bindNamedParams', () => {
     expect(values).toEqual(['1', '2']);
   });
 
-  it('binds the report SQL to exactly its four parameters', () => {
-    const { values } = bindNamedParams(REPORT_TOP_SHOWS_SQL, { run_id: 'r', since: 's', as_of: 'a', top_n: '10' });
+  it('binds the report SQL to exactly its five parameters', () => {
+    const { values } = bindNamedParams(REPORT_TOP_SHOWS_SQL, {
+      run_id: 'r',
+      since: 's',
+      as_of: 'a',
+      top_n: '10',
+      week_start_day: '0',
+    });
 
-    expect(values.sort()).toEqual(['10', 'a', 'r', 's']);
+    expect(values.sort()).toEqual(['0', '10', 'a', 'r', 's']);
   });
 });
 
