@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
 import type { TopShowsReport, WeekStartDay } from '../functions/report-top-shows/report.js';
 import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
-import { dataPaths } from './data-dir.js';
+import { dataPaths, noLocalRunYet } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
 
 /**
@@ -51,7 +51,7 @@ export async function buildLocalReport(
   options: LocalReportOptions = {},
 ): Promise<{ report: TopShowsReport; html: string }> {
   const warehouseDir = dataPaths(dataDir).warehouse;
-  if (!existsSync(warehouseDir)) throw new LocalSetupError('no local warehouse: run `recs run` first');
+  if (!existsSync(warehouseDir)) throw new LocalSetupError(noLocalRunYet(dataDir));
   if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
     throw new LocalSetupError(`--run "${options.runId}" is not a run id (YYYYMMDDTHHMMSSZ-name)`);
   }

@@ -20,7 +20,7 @@ import {
   loadPipeline,
 } from './asl-loader.js';
 import { bindTasks, isDistributedMap, LambdaHost, type ResourceBinding, taskStates } from './bindings.js';
-import { dataPaths, prepareDataDir } from './data-dir.js';
+import { dataPaths, noLocalRunYet, prepareDataDir } from './data-dir.js';
 import { type BatchRecord, type MapRunStore, runDistributedMap } from './distributed-map.js';
 import { ExecutionNotRedrivableError, LocalSetupError, TaskError } from './errors.js';
 import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
@@ -164,6 +164,8 @@ export interface ExecutionSummary {
   states: StateTiming[];
   runId?: string;
   sampleViewer?: SampleViewer;
+  /** FAILED only: false when a Fail state ended it by decision (a redrive would only repeat it). */
+  isRedrivable?: boolean;
 }
 
 export interface SampleViewer {
@@ -427,7 +429,13 @@ function redrivePoint(
   executionName: string,
 ): { record: ExecutionRecord; failedState: string; input: Json } {
   const record = readExecutionRecord(dataDir, executionName);
-  if (!record) throw new ExecutionNotRedrivableError(`no execution named "${executionName}" in ${dataDir}`);
+  if (!record) {
+    throw new ExecutionNotRedrivableError(
+      existsSync(dataPaths(dataDir).executions)
+        ? `no execution named "${executionName}" in ${dataDir}: \`recs executions\` lists them`
+        : noLocalRunYet(dataDir),
+    );
+  }
   if (record.status !== 'FAILED') {
     throw new ExecutionNotRedrivableError(
       `execution ${executionName} is ${record.status}; only a FAILED execution can be redriven`,
@@ -803,7 +811,7 @@ async function execute(
   const summary: ExecutionSummary = {
     executionName,
     status,
-    ...(status === 'FAILED' && failedState ? { failedState } : {}),
+    ...(status === 'FAILED' && failedState ? { failedState, isRedrivable: isTaskFailure } : {}),
     ...(error ? { error: `${error.Error}: ${oneLine(failureReason(error.Cause))}` } : {}),
     ...counts,
     recommendationsWritten: recommendationsWritten(finalState),

@@ -34,7 +34,9 @@ export default defineCommand({
     json: { type: 'boolean', description: 'print one JSON line', default: false },
   },
   async run({ args }) {
-    for (const file of [args.train, args.test]) if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+    for (const file of [args.train, args.test])
+      if (!existsSync(file))
+        throw new UsageError(`no such file: ${file} (--train and --test take TSV files: viewer<TAB>show[<TAB>weight])`);
     const { evaluateTsvCommand } = (await import(offlineModule)) as { evaluateTsvCommand: EvaluateTsvCommand };
     if (!args.json) process.stderr.write(`training ${args.model} on ${args.train}…\n`);
     let report: OfflineReport;

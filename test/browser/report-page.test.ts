@@ -54,7 +54,8 @@ beforeAll(async () => {
   await page.route('**/*', (route) => (route.request().url() === pageUrl ? route.continue() : route.abort()));
   await page.goto(pageUrl);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
-});
+  // The first launch on a machine unpacks Chromium (about 200 MB) from the npm package: allow for a slow disk.
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
