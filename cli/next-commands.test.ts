@@ -1,6 +1,6 @@
 import type { ArgsDef, CommandDef } from 'citty';
 import { describe, expect, it } from 'vitest';
-import type { ExecutionSummary } from '../local/runtime.js';
+import type { ExecutionSummary } from '../local/run-summary.js';
 import { nextCommands, renderSummary } from '../local/summary.js';
 
 // What `recs run` prints last (local/summary.ts) must be commands and flags this CLI has (issue #16).

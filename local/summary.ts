@@ -1,4 +1,4 @@
-import type { ExecutionSummary } from './runtime.js';
+import type { ExecutionSummary } from './run-summary.js';
 
 /** The data dir `recs` commands use unless given `--data-dir`. */
 export const DEFAULT_DATA_DIR = '.recs';

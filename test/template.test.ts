@@ -1,35 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deployedDefinition, packagedTemplate, type Resource, type State } from './support/packaged-template.js';
 
-// Packages the real serverless.yml (osls, offline, no credentials) once and inspects the CloudFormation it writes.
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-// CloudFormation and ASL JSON are untyped documents; these tests probe them structurally.
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Cfn = any;
-type Resource = { Type: string; Properties: Record<string, Cfn> };
-type State = Record<string, Cfn>;
 let resources: Record<string, Resource>;
 let definition: { States: Record<string, State> };
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-
-/** The state machine definition as deployed: Fn::Sub placeholders replaced with ARN-shaped values. */
-function deployedDefinition(stateMachine: Resource): { States: Record<string, State> } {
-  const [body, substitutions] = stateMachine.Properties.DefinitionString['Fn::Sub'] as [
-    string,
-    Record<string, unknown>,
-  ];
-  const text = body.replace(/\$\{(\w+)\}/g, (_, name: string) => {
-    // Name the function after the resource it refers to, so tests can tell which Lambda a Task calls.
-    const target = (substitutions[name] as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0] ?? name;
-    return `arn:aws:lambda:us-east-1:123456789012:function:${target}`;
-  });
-  return JSON.parse(text);
-}
 
 function allStates(states: Record<string, State>): [string, State][] {
   return Object.entries(states).flatMap(([name, state]) => [
@@ -38,10 +12,10 @@ function allStates(states: Record<string, State>): [string, State][] {
   ]);
 }
 
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/package.mjs', 'ci'], { cwd: root, stdio: 'pipe' });
-  const template = JSON.parse(readFileSync(`${root}/.serverless/cloudformation-template-update-stack.json`, 'utf8'));
-  resources = template.Resources;
+  resources = packagedTemplate().Resources;
   const stateMachine = resources.RecommendationPipeline;
   if (!stateMachine) throw new Error('state machine RecommendationPipeline missing from the template');
   definition = deployedDefinition(stateMachine);
@@ -229,67 +203,5 @@ describe('state machine definition', () => {
     const choice = definition.States.IsUnloadFinished;
     expect(JSON.stringify(choice)).toContain('NumericGreaterThanEquals');
     expect(definition.States.UnloadFailed?.CausePath).toBe('$.unloadStatus.Error');
-  });
-});
-
-// Actions AWS documents as taking no resource ARN: '*' is the only valid resource for them.
-const ACTIONS_WITHOUT_RESOURCE_SCOPE = new Set([
-  'xray:PutTraceSegments',
-  'xray:PutTelemetryRecords',
-  'xray:GetSamplingRules',
-  'xray:GetSamplingTargets',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-  'ecr:GetAuthorizationToken',
-  'cloudwatch:PutMetricData',
-  'redshift-data:DescribeStatement',
-  'redshift-data:GetStatementResult',
-]);
-
-describe('IAM', () => {
-  it('grants * only on actions that cannot be scoped to a resource', () => {
-    const statements = ofType('AWS::IAM::Role').flatMap(([role, r]) =>
-      (r.Properties.Policies ?? []).flatMap((p: Cfn) => p.PolicyDocument.Statement.map((s: Cfn) => ({ role, ...s }))),
-    );
-    expect(statements.length).toBeGreaterThan(10);
-    const offenders = statements
-      .filter((s) => s.Effect === 'Allow')
-      .filter((s) => [s.Resource].flat().includes('*'))
-      .flatMap((s) => [s.Action].flat().map((action: string) => `${s.role}: ${action}`))
-      .filter((entry) => !ACTIONS_WITHOUT_RESOURCE_SCOPE.has(entry.split(': ')[1] ?? ''));
-    expect(offenders).toEqual([]);
-  });
-
-  it('lets only the pipeline and the job function pass the SageMaker role, and only to SageMaker', () => {
-    const statements = (role: string) => resources[role]?.Properties.Policies[0].PolicyDocument.Statement as Cfn[];
-    for (const role of ['PipelineRole', 'SageMakerJobRole']) {
-      const passRole = statements(role).find((s) => s.Action === 'iam:PassRole');
-      expect(passRole.Resource, role).toEqual({ 'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'] });
-      expect(passRole.Condition.StringEquals['iam:PassedToService'], role).toBe('sagemaker.amazonaws.com');
-    }
-    const actions = (role: string) => statements(role).flatMap((s) => [s.Action].flat());
-    expect(actions('PipelineRole')).toEqual(
-      expect.arrayContaining(['sagemaker:CreateModel', 'sagemaker:AddTags', 'states:RedriveExecution']),
-    );
-    expect(actions('PipelineRole').filter((a: string) => /TrainingJob|TransformJob/.test(a))).toEqual([]);
-    expect(actions('SageMakerJobRole')).toEqual(
-      expect.arrayContaining([
-        'sagemaker:CreateTrainingJob',
-        'sagemaker:DescribeTrainingJob',
-        'sagemaker:CreateTransformJob',
-        'sagemaker:DescribeTransformJob',
-        'sagemaker:AddTags',
-        'kms:Decrypt',
-      ]),
-    );
-    expect(resources.SageMakerJobLambdaFunction?.Properties.Role).toEqual({
-      'Fn::GetAtt': ['SageMakerJobRole', 'Arn'],
-    });
   });
 });

@@ -16,7 +16,7 @@ export default defineCommand({
     checkFlags(rawArgs, Object.keys(ARGS));
     const dataDir = String(args['data-dir'] ?? '').trim();
     if (!dataDir) throw new UsageError('--data-dir must not be empty');
-    const { listExecutions } = await import('../../local/runtime.js');
+    const { listExecutions } = await import('../../local/execution-store.js');
     const { dataPaths, noLocalRunYet } = await import('../../local/data-dir.js');
     if (!existsSync(dataPaths(dataDir).executions))
       process.stderr.write(`recs executions: ${noLocalRunYet(dataDir)}\n`);

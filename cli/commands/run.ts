@@ -94,9 +94,9 @@ function toUsage<T>(parse: () => T, errorClass: new (...args: never[]) => Error)
 
 /** `--json`: one line, the summary without the sample viewer, run id and next steps; exit 1 when the execution failed. */
 export function printSummary(
-  summary: import('../../local/runtime.js').ExecutionSummary,
+  summary: import('../../local/run-summary.js').ExecutionSummary,
   json: boolean,
-  render: (summary: import('../../local/runtime.js').ExecutionSummary) => string,
+  render: (summary: import('../../local/run-summary.js').ExecutionSummary) => string,
 ): void {
   if (json) {
     const { sampleViewer: _viewer, runId: _runId, isRedrivable: _redrivable, ...shape } = summary;

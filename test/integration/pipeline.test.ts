@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredRecommendation } from '../../functions/_shared/dynamo-table.js';
-import { type ExecutionSummary, runLocalPipeline, startLocalStack } from '../../local/runtime.js';
+import type { ExecutionSummary } from '../../local/run-summary.js';
+import { runLocalPipeline } from '../../local/runtime.js';
 import { generateSample } from '../../local/sample-data.js';
+import { startLocalStack } from '../../local/stack.js';
 
 // A few thousand events: small enough for CI, large enough for the model to beat popularity. The window ends
 // today because the UNLOAD keeps only recent events; the test regenerates the same sample to know the truth.

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaultSpec } from '../../local/faults.js';
-import { type ExecutionSummary, type LocalSession, openLocalSession } from '../../local/runtime.js';
+import type { ExecutionSummary } from '../../local/run-summary.js';
+import { type LocalSession, openLocalSession } from '../../local/runtime.js';
 import { getItem, jobsOf, mapRunBatches, readRegistry, runContent } from './redrive-support.js';
 
 // Issue #7: every Task state fails (through its Retry and Catch), the execution is redriven, and what the run
