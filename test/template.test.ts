@@ -1,6 +1,12 @@
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deployedDefinition, packagedTemplate, type Resource, type State } from './support/packaged-template.js';
+import {
+  type Cfn,
+  deployedDefinition,
+  packagedTemplate,
+  type Resource,
+  type State,
+} from './support/packaged-template.js';
 
 let resources: Record<string, Resource>;
 let definition: { States: Record<string, State> };
@@ -135,7 +141,7 @@ describe('state machine definition', () => {
       Object.values(definition.States)
         .filter((s) => s.Type === 'Fail')
         .map((s) => s.Error),
-    ).toEqual(expect.arrayContaining(['UnloadFailed', 'UnloadTimedOut', 'ModelRejected']));
+    ).toEqual(expect.arrayContaining(['UnloadFailed', 'UnloadAborted', 'UnloadTimedOut', 'ModelRejected']));
   });
 
   it('records every unsuccessful end from EventBridge, time-outs and aborts included', () => {
@@ -203,5 +209,91 @@ describe('state machine definition', () => {
     const choice = definition.States.IsUnloadFinished;
     expect(JSON.stringify(choice)).toContain('NumericGreaterThanEquals');
     expect(definition.States.UnloadFailed?.CausePath).toBe('$.unloadStatus.Error');
+  });
+});
+
+// Issue #13: what the stack needs to deploy on today's AWS and to be safe once deployed.
+describe('deploy readiness', () => {
+  const trustStatements = () =>
+    ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+      (role.Properties.AssumeRolePolicyDocument.Statement as Cfn[]).map((statement) => ({ id, statement })),
+    );
+
+  it('runs every function on nodejs24.x', () => {
+    const runtimes = ofType('AWS::Lambda::Function').map(([id, fn]) => [id, fn.Properties.Runtime]);
+    expect(runtimes.length).toBe(9);
+    for (const [id, runtime] of runtimes) expect(runtime, id).toBe('nodejs24.x');
+  });
+
+  it('writes SageMaker output and volumes with the stack key and isolates the container from the network', () => {
+    const train = definition.States.TrainModel?.Parameters.Payload.request;
+    expect(train.OutputDataConfig.KmsKeyId).toMatch(/:DataKey$/);
+    expect(train.ResourceConfig.VolumeKmsKeyId).toMatch(/:DataKey$/);
+    expect(train.EnableNetworkIsolation).toBe(true);
+    const transform = definition.States.BatchRecommend?.Parameters.Payload.request;
+    expect(transform.TransformOutput.KmsKeyId).toMatch(/:DataKey$/);
+    expect(transform.TransformResources.VolumeKmsKeyId).toMatch(/:DataKey$/);
+    expect(definition.States.CreateModel?.Parameters.EnableNetworkIsolation).toBe(true);
+    // SageMaker requires kms:Encrypt on the role when OutputDataConfig names a key.
+    const keyActions = ((resources.SageMakerExecutionRole?.Properties.Policies ?? []) as Cfn[])
+      .flatMap((p) => p.PolicyDocument.Statement as Cfn[])
+      .filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['DataKey', 'Arn'] }))
+      .flatMap((s) => [s.Action].flat());
+    expect(keyActions).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']));
+  });
+
+  it('pins the Step Functions and SageMaker trust policies to this account and its own resources', () => {
+    for (const service of ['states.amazonaws.com', 'sagemaker.amazonaws.com']) {
+      const trusts = trustStatements().filter(({ statement }) => statement.Principal.Service === service);
+      expect(trusts.length, service).toBeGreaterThan(0);
+      for (const { id, statement } of trusts) {
+        expect(statement.Condition?.StringEquals?.['aws:SourceAccount'], id).toEqual({ Ref: 'AWS::AccountId' });
+        expect(statement.Condition?.ArnLike?.['aws:SourceArn']?.['Fn::Sub'], id).toMatch(
+          /^arn:\$\{AWS::Partition\}:(states|sagemaker):\$\{AWS::Region\}:\$\{AWS::AccountId\}:/,
+        );
+      }
+    }
+  });
+
+  it('throttles each HTTP API route from stage params and logs access as JSON without headers, KMS-encrypted', () => {
+    const stage = resources.HttpApiStage?.Properties;
+    expect(stage?.RouteSettings).toEqual({
+      'GET /viewers/{viewerId}/offers': { ThrottlingBurstLimit: 1000, ThrottlingRateLimit: 500 },
+      'GET /reports/top-shows': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+    });
+    expect(stage?.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 20, ThrottlingRateLimit: 10 });
+    const format = JSON.parse(stage?.AccessLogSettings.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLatencyMs: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+    });
+    expect(stage?.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
+    expect(stage?.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(resources.HttpApiLogGroup?.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': ['DataKey', 'Arn'] });
+    // CloudWatch Logs may use the key only for this account's log groups.
+    const keyPolicy = resources.DataKey?.Properties.KeyPolicy.Statement as Cfn[];
+    const logs = keyPolicy.find((s) => JSON.stringify(s.Principal).includes('logs.'));
+    expect(logs?.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toBeDefined();
+    expect(resources.OffersLambdaFunction?.Properties.ReservedConcurrentExecutions).toBe(100);
+  });
+
+  it('retains the key, bucket and table, names no table, and keeps point-in-time recovery on', () => {
+    for (const id of ['DataKey', 'DataBucket', 'RecommendationsTable']) {
+      expect(resources[id]?.DeletionPolicy, id).toBe('Retain');
+      expect(resources[id]?.UpdateReplacePolicy, id).toBe('Retain');
+    }
+    expect(resources.RecommendationsTable?.Properties.TableName).toBeUndefined();
+    expect(resources.RecommendationsTable?.Properties.PointInTimeRecoverySpecification).toEqual({
+      PointInTimeRecoveryEnabled: true,
+    });
+  });
+
+  it('passes the stack key to PrepareRun for ENCRYPTED UNLOADs', () => {
+    expect(resources.PrepareRunLambdaFunction?.Properties.Environment.Variables.UNLOAD_KMS_KEY_ID).toEqual({
+      Ref: 'DataKey',
+    });
   });
 });

@@ -34,6 +34,8 @@ export const PrepareRunEnv = z.object({
     /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
     'must be an IAM role ARN',
   ),
+  // The stack's KMS key (id or ARN): UNLOAD writes its parts SSE-KMS with it instead of the bucket's SSE-S3 default.
+  UNLOAD_KMS_KEY_ID: requiredString().regex(/^[A-Za-z0-9:/_-]{1,2048}$/, 'must be a KMS key id or ARN'),
 });
 export type PrepareRunConfig = z.infer<typeof PrepareRunEnv>;
 export const loadPrepareRunConfig = (env: NodeJS.ProcessEnv = process.env): PrepareRunConfig =>

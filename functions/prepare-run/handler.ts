@@ -9,6 +9,7 @@ const config = loadPrepareRunConfig();
 const deps: PrepareRunDeps = {
   bucket: config.BUCKET_NAME,
   redshiftIamRoleArn: config.REDSHIFT_IAM_ROLE_ARN,
+  unloadKmsKeyId: config.UNLOAD_KMS_KEY_ID,
   selects: UNLOAD_SELECTS,
 };
 

@@ -13,6 +13,7 @@ import { UNLOAD_SELECTS } from './unload-sql.generated.js';
 const deps: PrepareRunDeps = {
   bucket: 'show-recs-data-dev',
   redshiftIamRoleArn: 'arn:aws:iam::123456789012:role/show-recs-redshift-unload',
+  unloadKmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
   selects: UNLOAD_SELECTS,
 };
 

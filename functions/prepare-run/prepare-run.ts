@@ -45,6 +45,8 @@ export interface UnloadSelects {
 export interface PrepareRunDeps {
   bucket: string;
   redshiftIamRoleArn: string;
+  /** The stack's KMS key: every UNLOAD part is written SSE-KMS with it. */
+  unloadKmsKeyId: string;
   selects: UnloadSelects;
 }
 
@@ -135,7 +137,10 @@ export function prepareRun(event: PrepareRunEvent, deps: PrepareRunDeps): Run {
     ['dataQuality', prefixes.dataQuality],
   ] as const;
   const unloadSqls = targets.map(([channel, prefix]) =>
-    renderUnload(deps.selects[channel], { channel, bucket: deps.bucket, prefix }, asOf, deps.redshiftIamRoleArn),
+    renderUnload(deps.selects[channel], { channel, bucket: deps.bucket, prefix }, asOf, {
+      iamRoleArn: deps.redshiftIamRoleArn,
+      kmsKeyId: deps.unloadKmsKeyId,
+    }),
   );
   return {
     runId,

@@ -5,6 +5,8 @@ import { InvalidInputError } from '../_shared/errors.js';
 import { asOfLiteral, renderUnload, stripSqlComments } from './unload-sql.js';
 
 const role = 'arn:aws:iam::123456789012:role/unload';
+const kmsKeyId = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const credentials = { iamRoleArn: role, kmsKeyId };
 const asOf = new Date('2024-05-01T02:03:04.999Z');
 const target = { channel: 'viewership', bucket: 'bucket-1', prefix: 'runs/20240501T020304Z-x/viewership/' };
 
@@ -18,21 +20,39 @@ describe('UNLOAD rendering', () => {
     const select = "-- purpose\nSELECT a -- trailing\nFROM t\nWHERE s > {{AS_OF}} - INTERVAL '28 days';\n";
 
     // Act
-    const sql = renderUnload(select, target, asOf, role);
+    const sql = renderUnload(select, target, asOf, credentials);
 
     // Assess
     expect(sql).toBe(
       "UNLOAD ('SELECT a\nFROM t\nWHERE s > TIMESTAMP ''2024-05-01 02:03:04'' - INTERVAL ''28 days''')\n" +
         "TO 's3://bucket-1/runs/20240501T020304Z-x/viewership/'\n" +
-        `IAM_ROLE '${role}'\nFORMAT JSON\nCLEANPATH\nPARALLEL ON`,
+        `IAM_ROLE '${role}'\nKMS_KEY_ID '${kmsKeyId}'\nENCRYPTED\nFORMAT JSON\nCLEANPATH\nPARALLEL ON`,
     );
   });
 
+  it('doubles backslashes as well as quotes, as Redshift string literals need', () => {
+    const sql = renderUnload(
+      String.raw`SELECT a FROM t WHERE b ~ '\d+' AND c = 'O''Brien\'`,
+      target,
+      asOf,
+      credentials,
+    );
+
+    expect(sql.split('\n')[0]).toBe(String.raw`UNLOAD ('SELECT a FROM t WHERE b ~ ''\\d+'' AND c = ''O''''Brien\\''')`);
+  });
+
   it('refuses prefixes, buckets and tokens outside the strict patterns', () => {
-    expect(() => renderUnload('SELECT 1', { ...target, prefix: "runs/x'/" }, asOf, role)).toThrow(InvalidInputError);
-    expect(() => renderUnload('SELECT 1', { ...target, bucket: 'B' }, asOf, role)).toThrow(InvalidInputError);
-    expect(() => renderUnload('SELECT {{OTHER}}', target, asOf, role)).toThrow(InvalidInputError);
-    expect(() => renderUnload('SELECT 1', target, asOf, "x' --")).toThrow(InvalidInputError);
+    expect(() => renderUnload('SELECT 1', { ...target, prefix: "runs/x'/" }, asOf, credentials)).toThrow(
+      InvalidInputError,
+    );
+    expect(() => renderUnload('SELECT 1', { ...target, bucket: 'B' }, asOf, credentials)).toThrow(InvalidInputError);
+    expect(() => renderUnload('SELECT {{OTHER}}', target, asOf, credentials)).toThrow(InvalidInputError);
+    expect(() => renderUnload('SELECT 1', target, asOf, { ...credentials, iamRoleArn: "x' --" })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => renderUnload('SELECT 1', target, asOf, { ...credentials, kmsKeyId: "k' --" })).toThrow(
+      InvalidInputError,
+    );
   });
 
   it('formats the as-of literal in UTC to the second', () => {

@@ -3,12 +3,14 @@ import { InvalidInputError } from '../_shared/errors.js';
 /**
  * Wraps the portable SELECTs of `sql/` in Redshift's UNLOAD, the one Redshift-only piece of SQL text
  * (STYLE.md). Only values we generate go into the text, each checked against a strict pattern first:
- * the bucket, a prefix under `runs/<runId>/`, the IAM role ARN and the as-of timestamp.
+ * the bucket, a prefix under `runs/<runId>/`, the IAM role ARN, the KMS key id and the as-of timestamp.
  */
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX_PATTERN = /^runs\/\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}\/[a-z-]+\/$/;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+// KMS's own KeyId pattern (key id, key ARN, alias): no quote or backslash can get in.
+const KMS_KEY_ID_PATTERN = /^[A-Za-z0-9:/_-]{1,2048}$/;
 
 /**
  * PARALLEL / MAXFILESIZE per channel. Parallel ON (Redshift's default) writes one part per slice at once,
@@ -71,21 +73,41 @@ export interface UnloadTarget {
   prefix: string;
 }
 
+export interface UnloadCredentials {
+  /** The role Redshift assumes to write the parts. */
+  iamRoleArn: string;
+  /** The stack's KMS key: parts are written SSE-KMS with it (ENCRYPTED KMS_KEY_ID), not the bucket default. */
+  kmsKeyId: string;
+}
+
 /**
- * One `UNLOAD ('<select>') TO 's3://bucket/prefix' IAM_ROLE '…' FORMAT JSON CLEANPATH …` statement. CLEANPATH, not
- * ALLOWOVERWRITE: a rerun that writes fewer parts must not leave stale parts behind to be read twice.
+ * The SELECT as the text of a Redshift string literal. Inside a literal Redshift reads a backslash as an escape
+ * (`\'` is a quote, `\\` a backslash), so both the backslash and the quote are doubled: the SELECT reaches the
+ * parser exactly as written, whatever literals (regex, LIKE escapes, names with apostrophes) it contains.
  */
-export function renderUnload(select: string, target: UnloadTarget, asOf: Date, iamRoleArn: string): string {
+export const redshiftStringLiteralBody = (text: string): string => text.replaceAll('\\', '\\\\').replaceAll("'", "''");
+
+/**
+ * One `UNLOAD ('<select>') TO 's3://bucket/prefix' IAM_ROLE '…' KMS_KEY_ID '…' ENCRYPTED FORMAT JSON CLEANPATH …`
+ * statement. CLEANPATH, not ALLOWOVERWRITE: a rerun that writes fewer parts must not leave stale parts behind to be
+ * read twice. KMS_KEY_ID + ENCRYPTED: the parts are SSE-KMS with the stack's key, like everything else in the bucket.
+ */
+export function renderUnload(
+  select: string,
+  target: UnloadTarget,
+  asOf: Date,
+  { iamRoleArn, kmsKeyId }: UnloadCredentials,
+): string {
   if (!BUCKET_PATTERN.test(target.bucket)) throw new InvalidInputError(`bad bucket name "${target.bucket}"`, 'bucket');
   if (!PREFIX_PATTERN.test(target.prefix)) throw new InvalidInputError(`bad S3 prefix "${target.prefix}"`, 'prefix');
   if (!ROLE_ARN_PATTERN.test(iamRoleArn)) throw new InvalidInputError('bad IAM role ARN', 'iamRoleArn');
+  if (!KMS_KEY_ID_PATTERN.test(kmsKeyId)) throw new InvalidInputError('bad KMS key id', 'kmsKeyId');
   const options = UNLOAD_OPTIONS[target.channel];
   if (!options) throw new InvalidInputError(`unknown UNLOAD channel "${target.channel}"`, 'channel');
   const body = stripSqlComments(select).replaceAll('{{AS_OF}}', asOfLiteral(asOf));
   if (body.includes('{{')) throw new InvalidInputError(`unknown template token in ${target.channel} SQL`, 'sql');
-  const quoted = body.replaceAll("'", "''");
   return (
-    `UNLOAD ('${quoted}')\nTO 's3://${target.bucket}/${target.prefix}'\nIAM_ROLE '${iamRoleArn}'\n` +
-    `FORMAT JSON\nCLEANPATH\n${options}`
+    `UNLOAD ('${redshiftStringLiteralBody(body)}')\nTO 's3://${target.bucket}/${target.prefix}'\n` +
+    `IAM_ROLE '${iamRoleArn}'\nKMS_KEY_ID '${kmsKeyId}'\nENCRYPTED\nFORMAT JSON\nCLEANPATH\n${options}`
   );
 }

@@ -29,7 +29,10 @@ function stripLeadingComments(sql: string): string {
   return sql.replace(/^(\s*--[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*/, '');
 }
 
-/** Reads a single-quoted SQL literal starting at `start` (just after the opening quote); '' is an escaped quote. */
+/**
+ * Reads a single-quoted SQL literal starting at `start` (just after the opening quote) with Redshift's rules:
+ * '' is a quote, and a backslash escapes the character after it (\' a quote, \\ a backslash).
+ */
 function readQuoted(text: string, start: number): { value: string; end: number } {
   let value = '';
   for (let i = start; i < text.length; i++) {
@@ -42,9 +45,8 @@ function readQuoted(text: string, start: number): { value: string; end: number }
       }
       return { value, end: i + 1 };
     }
-    // Redshift also accepts backslash-escaped quotes inside the UNLOAD literal.
-    if (ch === '\\' && text[i + 1] === "'") {
-      value += "'";
+    if (ch === '\\' && i + 1 < text.length) {
+      value += text[i + 1];
       i++;
       continue;
     }
