@@ -58,6 +58,12 @@ export async function runTransformJob(
     const maxPayloadBytes = Number(params.MaxPayloadInMB ?? 6) * 1024 * 1024;
     const maxRecords = params.BatchStrategy === 'SingleRecord' ? 1 : (context.maxRecordsPerRequest ?? 1000);
     const concurrency = Math.max(1, Number(params.MaxConcurrentTransforms ?? 1));
+    // ModelClientConfig, with SageMaker's defaults: each invocation times out and is retried as configured.
+    const client = (params.ModelClientConfig ?? {}) as Described;
+    const invocation = {
+      timeoutMs: Number(client.InvocationsTimeoutInSeconds ?? 600) * 1000,
+      maxRetries: Number(client.InvocationsMaxRetries ?? 3),
+    };
     const contentType = String(input.ContentType ?? 'application/jsonlines');
     const accept = String(output.Accept ?? contentType);
     const assemble = output.AssembleWith === 'Line' ? '\n' : '';
@@ -90,7 +96,7 @@ export async function runTransformJob(
       const worker = async () => {
         while (next < batches.length) {
           const mine = next++;
-          answers[mine] = await invoke(port, batches[mine] ?? [], contentType, accept, assemble);
+          answers[mine] = await invoke(port, batches[mine] ?? [], contentType, accept, assemble, invocation);
           done++;
           context.progress.update(`transform ${name}`, total ? done / total : 1, `${done}/${total} requests`);
         }
@@ -144,19 +150,33 @@ export function miniBatches(records: readonly string[], maxPayloadBytes: number,
   return batches;
 }
 
+/** One mini-batch through /invocations, timed out and retried as the job's ModelClientConfig says. */
 async function invoke(
   port: number,
   records: string[],
   contentType: string,
   accept: string,
   assemble: string,
+  client: { timeoutMs: number; maxRetries: number },
 ): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': contentType, accept },
-    body: records.join(assemble || '\n'),
-  });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`/invocations answered ${response.status}: ${body.slice(0, 300)}`);
-  return body.replace(/\n+$/, '');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, accept },
+        body: records.join(assemble || '\n'),
+        signal: AbortSignal.timeout(client.timeoutMs),
+      });
+      const body = await response.text();
+      if (!response.ok) throw new Error(`/invocations answered ${response.status}: ${body.slice(0, 300)}`);
+      return body.replace(/\n+$/, '');
+    } catch (error) {
+      if (attempt >= client.maxRetries) {
+        const isTimeout = error instanceof Error && error.name === 'TimeoutError';
+        throw isTimeout
+          ? new Error(`/invocations did not answer within ${client.timeoutMs / 1000} s (InvocationsTimeoutInSeconds)`)
+          : error;
+      }
+    }
+  }
 }

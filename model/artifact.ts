@@ -73,8 +73,11 @@ export async function saveArtifact(dir: string, artifact: Artifact): Promise<voi
   await writeFile(join(dir, 'model.json'), JSON.stringify(meta));
 }
 
-/** Reads an artifact written by saveArtifact; throws ModelArtifactError when files are missing or inconsistent. */
-export async function loadArtifact(dir: string): Promise<Artifact> {
+/**
+ * Reads an artifact written by saveArtifact; throws ModelArtifactError when files are missing or inconsistent. With
+ * `shared`, the arrays live on one SharedArrayBuffer, so worker threads (serve-pool.ts) read them without a copy each.
+ */
+export async function loadArtifact(dir: string, options: { shared?: boolean } = {}): Promise<Artifact> {
   let meta: ReturnType<typeof JSON.parse>;
   let bin: Buffer;
   try {
@@ -85,7 +88,7 @@ export async function loadArtifact(dir: string): Promise<Artifact> {
   }
   if (meta.format !== FORMAT) throw new ModelArtifactError(`model format ${meta.format} is not ${FORMAT}`);
   // Copy into a fresh aligned buffer so typed-array views can start at any 4-byte offset.
-  const buffer = new ArrayBuffer(bin.byteLength);
+  const buffer = options.shared ? new SharedArrayBuffer(bin.byteLength) : new ArrayBuffer(bin.byteLength);
   new Uint8Array(buffer).set(bin);
   const arrays = new Map<string, Float32Array | Int32Array>();
   for (const e of meta.arrays as ArrayEntry[]) {

@@ -47,7 +47,12 @@ describe('container contract', () => {
     await writeChannels(root, x, { hyperparameters: { model: 'ease', k: '5', seed: '3' } });
     trained = await finish(run(['train'], { SM_OPT_ML_ROOT: root }));
     port = await freePort();
-    server = run(['serve'], { SM_OPT_ML_ROOT: root, SAGEMAKER_BIND_TO_PORT: String(port), TOP_K: '4' });
+    server = run(['serve'], {
+      SM_OPT_ML_ROOT: root,
+      SAGEMAKER_BIND_TO_PORT: String(port),
+      TOP_K: '4',
+      SERVE_THREADS: '2',
+    });
     for (let attempt = 0; attempt < 100; attempt++) {
       const ok = await fetch(`http://127.0.0.1:${port}/ping`).then(
         (r) => r.ok,

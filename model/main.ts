@@ -10,7 +10,7 @@ const command = process.argv[2];
 const paths = optMlPaths();
 
 if (!isMainThread) {
-  // A worker thread started from the bundle (linalg/parallel-inverse.ts): its module already picked up the job.
+  // A worker thread started from the bundle (linalg/parallel-*.ts, serve-pool.ts): its module already picked up the job.
 } else if (command === 'train') {
   try {
     await train(paths, (line) => process.stdout.write(`${line}\n`));
@@ -23,12 +23,12 @@ if (!isMainThread) {
   }
 } else if (command === 'serve') {
   const config = loadServeConfig();
-  const server = await serve(paths.model, config);
+  const { server, pool } = await serve(paths.model, config);
   process.stdout.write(
-    `${JSON.stringify({ level: 'INFO', message: 'serving', port: config.SAGEMAKER_BIND_TO_PORT })}\n`,
+    `${JSON.stringify({ level: 'INFO', message: 'serving', port: config.SAGEMAKER_BIND_TO_PORT, threads: pool.threads })}\n`,
   );
   // SageMaker stops containers with SIGTERM; finish in-flight requests, then exit.
-  process.once('SIGTERM', () => server.close());
+  process.once('SIGTERM', () => server.close(() => void pool.close()));
 } else {
   process.stderr.write('usage: main.ts train|serve\n');
   process.exitCode = 2;

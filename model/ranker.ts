@@ -21,17 +21,59 @@ export interface RankRequest {
   readonly k?: number;
 }
 
+/** No partner restriction from the request: the viewer's own partners apply (IndexedRanker.rank). */
+export const NO_PARTNER = -1;
+
+/** A request resolved to dense indices: viewer row (−1 = unknown viewer) and partner (NO_PARTNER = none given). */
+export interface ResolvedRequest {
+  readonly viewer: number;
+  readonly partner: number;
+}
+
 /**
- * Turns a fitted model into per-viewer lists: drops watched shows (unless configured otherwise) and shows none of the
- * viewer's partners carry, labels each show with the viewer's most-watched partner among its carriers (falling back
- * to any of the viewer's partners carrying it), and explains it. Viewers without history get popularity, restricted
- * to their partners when known.
+ * Resolves viewer and partner ids to the artifact's dense indices and ranks through an IndexedRanker. The viewer-id map
+ * lives only here, so worker threads (serve-pool.ts) that rank by index never hold a copy of it.
  */
 export class Ranker {
-  private readonly model: Recommender;
-  private readonly popularity: Recommender;
+  readonly indexed: IndexedRanker;
   private readonly viewerIndex: Map<string, number>;
   private readonly partnerIndex: Map<string, number>;
+
+  constructor(private readonly artifact: Artifact) {
+    this.indexed = new IndexedRanker(artifact);
+    this.viewerIndex = new Map(artifact.dataset.viewerIds.map((id, i) => [id, i]));
+    this.partnerIndex = new Map(artifact.dataset.partnerIds.map((id, i) => [id, i]));
+  }
+
+  get defaultK(): number {
+    return this.artifact.k;
+  }
+
+  /** Dense indices for a request; undefined when it names a partner the model does not know (nothing to offer). */
+  resolve(request: Omit<RankRequest, 'k'>): ResolvedRequest | undefined {
+    const viewer = this.viewerIndex.get(request.viewerId) ?? -1;
+    if (request.partner === undefined) return { viewer, partner: NO_PARTNER };
+    const partner = this.partnerIndex.get(request.partner);
+    return partner === undefined ? undefined : { viewer, partner };
+  }
+
+  recommend(request: RankRequest): Recommendation[] {
+    const resolved = this.resolve(request);
+    if (!resolved) return [];
+    return this.indexed.rank(resolved.viewer, resolved.partner, request.k ?? this.artifact.k);
+  }
+}
+
+/**
+ * Turns a fitted model into per-viewer lists, by dense viewer and partner index: drops watched shows (unless
+ * configured otherwise) and shows none of the viewer's partners carry, labels each show with the viewer's most-watched
+ * partner among its carriers (falling back to any of the viewer's partners carrying it), and explains it. Viewers
+ * without history get popularity, restricted to their partners when known. Needs no viewer ids, so a worker thread
+ * can hold one over shared arrays.
+ */
+export class IndexedRanker {
+  private readonly model: Recommender;
+  private readonly popularity: Recommender;
   private readonly allowed: Float64Array;
   private readonly watched: Uint8Array;
 
@@ -39,28 +81,19 @@ export class Ranker {
     const d = artifact.dataset;
     this.model = restoreModel(artifact.model, d.interactions);
     this.popularity = restoreModel(artifact.popularity, d.interactions);
-    this.viewerIndex = new Map(d.viewerIds.map((id, i) => [id, i]));
-    this.partnerIndex = new Map(d.partnerIds.map((id, i) => [id, i]));
     // Per-request scratch: watch seconds of each allowed partner (−1 = not allowed), watched flags per show.
     this.allowed = new Float64Array(d.partnerIds.length);
     this.watched = new Uint8Array(d.showIds.length);
   }
 
-  get defaultK(): number {
-    return this.artifact.k;
-  }
-
-  recommend(request: RankRequest): Recommendation[] {
+  /** Top k for viewer row `v` (−1 = unknown viewer), restricted to partner index `partner` unless NO_PARTNER. */
+  rank(v: number, partner: number, k: number): Recommendation[] {
     const d = this.artifact.dataset;
-    const k = request.k ?? this.artifact.k;
-    const v = this.viewerIndex.get(request.viewerId) ?? -1;
     const allowed = this.allowed;
     let isRestricted = false;
     allowed.fill(-1);
-    if (request.partner !== undefined) {
-      const p = this.partnerIndex.get(request.partner);
-      if (p === undefined) return [];
-      allowed[p] = v >= 0 ? this.secondsOn(v, p) : 0;
+    if (partner !== NO_PARTNER) {
+      allowed[partner] = v >= 0 ? this.secondsOn(v, partner) : 0;
       isRestricted = true;
     } else if (v >= 0 && rowLength(d.viewerPartners, v) > 0) {
       for (let q = d.viewerPartners.indptr[v]; q < d.viewerPartners.indptr[v + 1]; q++) {
@@ -81,7 +114,7 @@ export class Ranker {
       return Array.from(ranked.items, (item, r) => {
         const show = d.shows[item];
         const p = this.partnerFor(item, isRestricted);
-        const partner = p >= 0 ? d.partnerIds[p] : (request.partner ?? this.topPartner(v));
+        const label = p >= 0 ? d.partnerIds[p] : partner !== NO_PARTNER ? d.partnerIds[partner] : this.topPartner(v);
         const because = hasHistory ? ranker.explain(v, item) : -1;
         const reason =
           because >= 0
@@ -94,7 +127,7 @@ export class Ranker {
           title: show.title,
           genre: show.genre,
           brand: show.brand,
-          partner,
+          partner: label,
           score: round(ranked.scores[r]),
           reason,
         };

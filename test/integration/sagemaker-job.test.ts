@@ -14,6 +14,7 @@ import {
   SageMakerJobTimedOutError,
   SageMakerRequestError,
 } from '../../functions/sagemaker-job/sagemaker-job.js';
+import { getText } from '../../local/s3-io.js';
 import { startSageMakerApiServer } from '../../local/sagemaker-api.js';
 import { SageMakerPlayer } from '../../local/sagemaker-player.js';
 import type { RunningStandIn } from '../../local/standins/s3.js';
@@ -218,6 +219,40 @@ describe('sageMakerJob: describe before create', () => {
     expect(reports[0]).toMatchObject({ jobName: 'recs-recs-r0', action: 'created' });
     expect(reused).toMatchObject({ jobName: 'recs-recs-r0', status: 'Completed', reused: true });
     expect(jobsNamed('recs-', 'transformJobs')).toEqual(['recs-recs-r0']);
+  });
+
+  it('times an invocation out after InvocationsTimeoutInSeconds and retries it InvocationsMaxRetries times', async () => {
+    // Prepare: a model, and a transform whose container never answers its first `stalls` invocations.
+    const trained = (await untilCompleted(training('client', 0))).at(-1);
+    player.createModel({ ModelName: 'client-model-r0', PrimaryContainer: { ModelDataUrl: trained?.modelArtifacts } });
+    const transform = (jobBaseName: string, stalls: number): SageMakerJobEvent => ({
+      kind: 'transform',
+      jobBaseName,
+      redriveCount: 0,
+      maxWaitSeconds: 600,
+      request: {
+        ModelName: 'client-model-r0',
+        MaxPayloadInMB: 1,
+        ModelClientConfig: { InvocationsTimeoutInSeconds: 1, InvocationsMaxRetries: 1 },
+        Environment: { FAKE_SERVE_STALLS: String(stalls) },
+        TransformInput: {
+          SplitType: 'Line',
+          DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://jobs/runs/r/transform-input/' } },
+        },
+        TransformOutput: { S3OutputPath: `s3://jobs/runs/r/${jobBaseName}/`, AssembleWith: 'Line' },
+        TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+      },
+    });
+
+    // Act: one stall is absorbed by the one retry; two are not.
+    const retried = (await untilCompleted(transform('onestall', 1))).at(-1);
+    const failed = await untilCompleted(transform('twostalls', 2)).catch((e: Error) => e);
+
+    // Assess
+    expect(retried).toMatchObject({ status: 'Completed' });
+    expect(await getText(aws.s3, 'jobs', 'runs/r/onestall/part-0.out')).toBe('V1\nV2\n');
+    expect(failed).toBeInstanceOf(SageMakerJobFailedError);
+    expect((failed as Error).message).toMatch(/did not answer within 1 s \(InvocationsTimeoutInSeconds\)/);
   });
 
   it('fails with SageMaker’s reason, not retried, when SageMaker refuses the request', async () => {

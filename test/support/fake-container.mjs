@@ -1,5 +1,6 @@
 // A stand-in recommender image for tests of the SageMaker job lifecycle: real processes with the /opt/ml
-// layout, whose behaviour the `behaviour` hyperparameter picks (ok | fail | hang). `serve` echoes each line.
+// layout, whose behaviour the `behaviour` hyperparameter picks (ok | fail | hang). `serve` echoes each line
+// upper-cased.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -21,8 +22,11 @@ if (mode === 'train') {
     console.log('validation:ndcg@10=0.41');
   }
 } else if (mode === 'serve') {
+  // FAKE_SERVE_STALLS=N (the transform's Environment): the first N invocations are never answered.
+  let stalls = Number(process.env.FAKE_SERVE_STALLS ?? 0);
   const server = createServer((request, response) => {
     if (request.url === '/ping') return response.end('ok');
+    if (stalls-- > 0) return;
     const chunks = [];
     request.on('data', (chunk) => chunks.push(chunk));
     request.on('end', () => response.end(Buffer.concat(chunks).toString().toUpperCase()));
