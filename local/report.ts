@@ -7,6 +7,7 @@ import type { TopShowsReport, WeekStartDay } from '../functions/report-top-shows
 import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
 import { dataPaths, noLocalRunYet } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
+import { readLocalExperiment } from './experiment-file.js';
 
 /**
  * The top-shows report (issue #8) built from a data dir's local warehouse: what `recs report` writes and what
@@ -64,7 +65,9 @@ export async function buildLocalReport(
     );
     const asOfText = newest.rows[0]?.as_of;
     const now = options.now ?? new Date();
+    const experiment = readLocalExperiment(dataDir);
     return generateReport(pgSqlRunner(db), {
+      ...(experiment ? { experiment } : {}),
       runId,
       asOf: asOfText ? new Date(`${asOfText}Z`) : now,
       generatedAt: now,

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { experimentEnv } from '../functions/_shared/experiment.js';
 import {
   type AslDefinition,
   type AslState,
@@ -27,6 +28,7 @@ import {
   STATE_MACHINE_NAME,
   saveExecutionRecord,
 } from './execution-store.js';
+import { readLocalExperiment } from './experiment-file.js';
 import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
 import { DISTRIBUTED_MAP_RESOURCE, localizeDefinition, stateNames } from './localize.js';
 import { type Progress, silentProgress } from './progress.js';
@@ -102,7 +104,8 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
   const paths = dataPaths(dataDir);
   const stack = await startLocalStack(dataDir, { container: options.container, root, progress });
   try {
-    Object.assign(process.env, stack.env, pipeline.environment, {
+    // The local stage's experiment (`recs experiment`) stands in for serverless.yml's experiment* stage params.
+    Object.assign(process.env, stack.env, pipeline.environment, experimentEnv(readLocalExperiment(dataDir)), {
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

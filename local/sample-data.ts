@@ -1,4 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { assignVariant, type Experiment } from '../functions/_shared/experiment.js';
+import { weeklyActivity } from './sample-activity.js';
 
 /**
  * A realistic, seeded viewership sample: viewers with accounts on 1–3 partners joined by the identity map,
@@ -52,6 +54,13 @@ export interface SampleOptions {
   eventsPerViewer?: number;
   /** End of the event window (exclusive); defaults to the start of today (UTC) so runs see recent data. */
   endDate?: Date;
+  /**
+   * A holdout experiment to plant (issue #18): viewers then watch in whole weeks, returning week to week with the
+   * probabilities of sample-activity.ts, and treatment viewers return `simulateLift` more often once it started.
+   */
+  experiment?: Pick<Experiment, 'id' | 'start' | 'controlShare'>;
+  /** Absolute lift of the weekly return probability for treatment viewers (0.05 = 5 points). */
+  simulateLift?: number;
 }
 
 export interface Show {
@@ -171,6 +180,9 @@ export function generateSample(options: SampleOptions): SampleData {
   const accounts: Account[] = [];
   const events: ViewEvent[] = [];
   const clusters = new Map<string, number>();
+  const experimentPlan = options.experiment
+    ? planExperiment(options.experiment, options.simulateLift ?? 0, end, windowMs)
+    : undefined;
   const perViewer = options.eventsPerViewer ?? 12;
   for (let v = 0; v < options.viewers; v++) {
     const viewerId = `v${String(v + 1).padStart(6, '0')}`;
@@ -187,13 +199,15 @@ export function generateSample(options: SampleOptions): SampleData {
     // Heavy and light viewers: a log-normal-ish count around the mean.
     const count = Math.max(1, Math.round(perViewer * Math.exp((rng() + rng() + rng() - 1.5) * 1.2) * 0.8));
     const weights = clusterWeights[cluster] as Float64Array;
-    for (let e = 0; e < count; e++) {
+    // Picks a show and a partner, then asks `startedAtMs` for the time (in that order: the sample stays the same
+    // for a given seed whether or not an experiment is planted).
+    const addEvent = (startedAtMs: () => number) => {
       // 80 % taste, 20 % anything popular: enough signal to learn, enough noise to need a model.
       const showIndex = rng() < 0.8 ? draw(rng, weights) : (order[Math.floor(rng() ** 3 * order.length)] ?? 0);
       const available = (carriers[showIndex] ?? []).filter((p) => userIds.has(p));
-      if (available.length === 0) continue;
+      if (available.length === 0) return false;
       const partner = pick(rng, available);
-      const startedAt = new Date(end.getTime() - 1 - Math.floor(rng() * windowMs));
+      const startedAt = new Date(startedAtMs());
       startedAt.setUTCMilliseconds(0);
       const episodeSeconds = 1200 + Math.floor(rng() * 2400);
       events.push({
@@ -203,9 +217,52 @@ export function generateSample(options: SampleOptions): SampleData {
         startedAt: startedAt.toISOString().replace('T', ' ').replace('.000Z', ''),
         watchSeconds: Math.max(30, Math.round(episodeSeconds * (0.3 + 0.7 * rng()))),
       });
+      return true;
+    };
+    if (experimentPlan) {
+      const lift = experimentPlan.isTreatment(viewerId) ? experimentPlan.lift : 0;
+      const active = weeklyActivity(rng, experimentPlan.weeks.length, (k) =>
+        (experimentPlan.weeks[k]?.startMs ?? 0) >= experimentPlan.startMs ? lift : 0,
+      );
+      experimentPlan.weeks.forEach((week, k) => {
+        if (!active[k]) return;
+        // Events in proportion to the week's days inside the window; at least one, so "active" means seen.
+        const n = Math.max(1, Math.round((count * (week.endMs - week.fromMs)) / windowMs));
+        const at = () => week.fromMs + Math.floor(rng() * (week.endMs - week.fromMs));
+        // A show the viewer cannot watch on their partners yields no event: draw again, so an active week is seen
+        // in the warehouse and the measured retention is the planted one.
+        for (let e = 0, attempts = 0; e < n && attempts < 50; attempts++) if (addEvent(at)) e++;
+      });
+    } else {
+      for (let e = 0; e < count; e++) addEvent(() => end.getTime() - 1 - Math.floor(rng() * windowMs));
     }
   }
   return { shows, availability, accounts, events, clusters };
+}
+
+const DAY_MS = 86_400_000;
+
+/** The window's Monday-start weeks (clipped to the window) and who gets the lift, for a planted experiment. */
+function planExperiment(
+  experiment: Pick<Experiment, 'id' | 'start' | 'controlShare'>,
+  lift: number,
+  end: Date,
+  windowMs: number,
+) {
+  const fromMs = end.getTime() - windowMs;
+  const day = new Date(fromMs);
+  const midnight = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
+  const firstMonday = midnight - ((new Date(midnight).getUTCDay() + 6) % 7) * DAY_MS;
+  const weeks: { startMs: number; fromMs: number; endMs: number }[] = [];
+  for (let startMs = firstMonday; startMs < end.getTime(); startMs += 7 * DAY_MS) {
+    weeks.push({ startMs, fromMs: Math.max(startMs, fromMs), endMs: Math.min(startMs + 7 * DAY_MS, end.getTime()) });
+  }
+  return {
+    weeks,
+    lift,
+    startMs: Date.parse(experiment.start),
+    isTreatment: (viewerId: string) => assignVariant(experiment, viewerId) === 'treatment',
+  };
 }
 
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;

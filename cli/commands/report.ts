@@ -59,6 +59,14 @@ export default defineCommand({
       `report of run ${report.runId}: ${report.topShows.length} ranked rows over ${report.weeks.length} weeks; ` +
         `opens on the week of ${report.defaultWeek}\n`,
     );
+    const experiment = report.experiment;
+    if (experiment) {
+      const { control, treatment } = experiment.variants;
+      const retention = (value: number | null) => (value === null ? '–' : `${(value * 100).toFixed(1)} %`);
+      process.stderr.write(
+        `experiment ${experiment.id}: retention ${retention(treatment.retention)} treatment (${treatment.viewers} viewers) vs ${retention(control.retention)} control (${control.viewers}); ${experiment.retentionLift?.summary ?? 'not enough data yet: no complete week inside the experiment'}\n`,
+      );
+    }
     process.stdout.write(
       args.json ? `${JSON.stringify({ runId: report.runId, html: htmlPath, json: jsonPath })}\n` : `${htmlPath}\n`,
     );

@@ -10,6 +10,11 @@ const ARGS = {
   shows: { type: 'string', description: 'shows in the generated sample', default: '300' },
   days: { type: 'string', description: 'days of viewing events in the sample', default: '28' },
   seed: { type: 'string', description: 'sample seed', default: '42' },
+  'simulate-lift': {
+    type: 'string',
+    description:
+      'plant a holdout experiment in the sample: treatment viewers return week to week with this much more probability (0.05 = 5 points); starts `sample-holdout` unless an experiment exists (recs experiment)',
+  },
   'execution-name': { type: 'string', description: 'Step Functions execution name (default: local-<timestamp>)' },
   'fail-at': {
     type: 'string',
@@ -58,6 +63,10 @@ export default defineCommand({
     };
     const dataDir = String(args['data-dir'] ?? '').trim();
     if (!dataDir) throw new UsageError('--data-dir must not be empty');
+    const simulated =
+      args['simulate-lift'] !== undefined
+        ? await plantExperiment(dataDir, String(args['simulate-lift']), sample.days, Boolean(args.reset))
+        : {};
     const { runLocalPipeline } = await import('../../local/runtime.js');
     const { LocalSetupError } = await import('../../local/errors.js');
     const { parseFaultSpec } = await import('../../local/faults.js');
@@ -70,8 +79,9 @@ export default defineCommand({
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const summary = await runLocalPipeline({
       dataDir,
-      reset: Boolean(args.reset),
-      sample,
+      // With --simulate-lift the reset already happened, before the experiment file was written.
+      reset: Boolean(args.reset) && args['simulate-lift'] === undefined,
+      sample: { ...sample, ...simulated },
       ...(args['execution-name'] ? { executionName: String(args['execution-name']) } : {}),
       ...(failAt ? { failAt } : {}),
       verbose: Boolean(args.verbose),
@@ -83,6 +93,33 @@ export default defineCommand({
     printSummary(summary, Boolean(args.json), (s) => renderSummary(s, { dataDir }));
   },
 });
+
+/**
+ * `--simulate-lift L`: the experiment the sample plants, the local one if `recs experiment start` made one, else
+ * `sample-holdout` (default 10 % control) starting with the sample window, so every sampled week is in it.
+ */
+async function plantExperiment(dataDir: string, raw: string, days: number, reset: boolean) {
+  const lift = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(lift >= 0 && lift <= 0.4)) {
+    throw new UsageError(`--simulate-lift must be a number from 0 to 0.4 (0.05 = 5 points), got "${raw}"`);
+  }
+  const { readLocalExperiment, startLocalExperiment } = await import('../../local/experiment-file.js');
+  const { LocalSetupError } = await import('../../local/errors.js');
+  const { prepareDataDir } = await import('../../local/data-dir.js');
+  return toUsage(() => {
+    // --reset clears the data dir (and its experiment) first, as the run itself would.
+    prepareDataDir(dataDir, { reset });
+    const today = new Date();
+    const windowStart = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - days));
+    const experiment =
+      readLocalExperiment(dataDir) ??
+      startLocalExperiment(dataDir, { id: 'sample-holdout', start: windowStart.toISOString() }, today);
+    process.stderr.write(
+      `  experiment ${experiment.id}: planting a ${(lift * 100).toFixed(1)}-point retention lift for treatment viewers (applies when the sample is generated, i.e. into an empty warehouse)\n`,
+    );
+    return { experiment, simulateLift: lift };
+  }, LocalSetupError);
+}
 
 function toUsage<T>(parse: () => T, errorClass: new (...args: never[]) => Error): T {
   try {

@@ -33,12 +33,14 @@ export default defineCommand({
       process.stderr.write(`recs serve: ${noLocalRunYet(dataDir)}; until then every viewer gets an empty list\n`);
     }
 
-    const [{ startDynamo }, { applyLocalAwsEnv }, { LocalHttpApi, defaultLocalRoutes }, jwt] = await Promise.all([
-      import('../../local/standins/dynamodb.js'),
-      import('../../local/standins/aws-env.js'),
-      import('../../local/http-server.js'),
-      import('../../local/jwt-keys.js'),
-    ]);
+    const [{ startDynamo }, { applyLocalAwsEnv }, { LocalHttpApi, defaultLocalRoutes }, jwt, experiments] =
+      await Promise.all([
+        import('../../local/standins/dynamodb.js'),
+        import('../../local/standins/aws-env.js'),
+        import('../../local/http-server.js'),
+        import('../../local/jwt-keys.js'),
+        import('../../local/experiment-file.js'),
+      ]);
     const dynamo = await startDynamo(dynamoDir);
     const stopSignals = waitForStopSignal();
     try {
@@ -46,6 +48,9 @@ export default defineCommand({
       applyLocalAwsEnv({ dynamodb: dynamo.endpoint });
       process.env.TABLE_NAME ??= 'recommendations';
       process.env.DEEP_LINK_TEMPLATES ??= LOCAL_DEEP_LINK_TEMPLATES;
+      // The local stage's experiment (`recs experiment start`), as stage params give it to the offers Lambda.
+      const { experimentEnv } = await import('../../functions/_shared/experiment.js');
+      Object.assign(process.env, experimentEnv(experiments.readLocalExperiment(dataDir)));
 
       const key = await jwt.loadOrCreateSigningKey(dataDir);
       const api = new LocalHttpApi({

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../_shared/errors.js';
+import { type Experiment, experimentFromEnv } from '../_shared/experiment.js';
 
 // Partner ids are lower-case (docs/contracts.md); a template must say where the show id goes.
 const DeepLinkTemplates = z.record(
@@ -18,6 +19,8 @@ export interface OffersConfig {
   tableName: string;
   serviceScope: string;
   deepLinkTemplates: Readonly<Record<string, string>>;
+  /** EXPERIMENT_* (issue #18); absent when the stage runs no experiment. */
+  experiment?: Experiment;
 }
 
 /** Parses the offers Lambda's environment; throws ConfigError naming the variable at fault. */
@@ -37,9 +40,11 @@ export function loadOffersConfig(env: Readonly<Record<string, string | undefined
   if (!deepLinkTemplates.success) {
     throw new ConfigError('DEEP_LINK_TEMPLATES must map partner ids to URL templates containing {showId}');
   }
+  const experiment = experimentFromEnv(env);
   return {
     tableName: parsed.data.TABLE_NAME,
     serviceScope: parsed.data.OFFERS_SERVICE_SCOPE,
     deepLinkTemplates: deepLinkTemplates.data,
+    ...(experiment ? { experiment } : {}),
   };
 }

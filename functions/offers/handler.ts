@@ -41,6 +41,7 @@ export function createOffersHandler(options: OffersHandlerOptions): OffersHandle
     store,
     now,
     deepLinkTemplates: config.deepLinkTemplates,
+    ...(config.experiment ? { experiment: config.experiment } : {}),
     // Ids and error names only: never the event (it holds the token) nor the offers.
     onStoreError: (operation: string, error: unknown) =>
       logger.warn('recommendations table read failed; degrading', {
@@ -61,7 +62,13 @@ export function createOffersHandler(options: OffersHandlerOptions): OffersHandle
         throw new ForbiddenError("this token may not read this viewer's offers");
       }
       const { body, isDegraded } = await getOffers(request, deps);
-      logger.debug('offers served', { source: body.source, runId: body.runId, count: body.offers.length, isDegraded });
+      logger.debug('offers served', {
+        source: body.source,
+        runId: body.runId,
+        count: body.offers.length,
+        variant: body.experiment?.variant,
+        isDegraded,
+      });
       return jsonResponse(200, body, isDegraded ? DEGRADED_HEADERS : OK_HEADERS);
     } catch (error) {
       if (!isClientError(error)) logger.error('offers request failed', { errorName: errorName(error) });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { assignVariant, type Experiment } from '../_shared/experiment.js';
 import { errorResponse } from '../_shared/http.js';
 import { getOffers, type OffersStore, type PopularList, type ViewerList } from './offers.js';
 import { parseOffersRequest } from './request.js';
@@ -20,14 +21,19 @@ const POPULAR: PopularList = {
   ],
 };
 
-function storeWith(parts: { list?: ViewerList; popular?: PopularList; failing?: boolean }): OffersStore {
+function storeWith(parts: {
+  list?: ViewerList;
+  previousList?: ViewerList;
+  popular?: PopularList;
+  failing?: boolean;
+}): OffersStore {
   const read = async <T>(value: T) => {
     if (parts.failing) throw new Error('table on fire');
     return value;
   };
   return {
-    getLivePointer: () => read({ liveRunId: 'run-2', modelVersion: 'model-2' }),
-    getViewerList: () => read(parts.list),
+    getLivePointer: () => read({ liveRunId: 'run-2', modelVersion: 'model-2', previousLiveRunId: 'run-1' }),
+    getViewerList: (_viewerId, runId) => read(runId === 'run-1' ? parts.previousList : parts.list),
     getPopular: () => read(parts.popular),
   };
 }
@@ -86,9 +92,86 @@ describe('getOffers', () => {
       runId: null,
       modelVersion: null,
       generatedAt: NOW.toISOString(),
+      experiment: null,
       offers: [],
     });
     expect(failures).toHaveLength(1);
+  });
+});
+
+describe('getOffers in a holdout experiment (#18)', () => {
+  const EXPERIMENT: Experiment = {
+    id: 'holdout',
+    start: '2024-12-01T00:00:00.000Z',
+    controlShare: 0.5,
+    control: 'popular',
+  };
+  // Viewers on each side of the hash, found rather than hard-coded so the test states what it relies on.
+  const ids = Array.from({ length: 50 }, (_, i) => `viewer-${i}`);
+  const controlViewer = ids.find((id) => assignVariant(EXPERIMENT, id) === 'control') as string;
+  const treatmentViewer = ids.find((id) => assignVariant(EXPERIMENT, id) === 'treatment') as string;
+  const PREVIOUS: ViewerList = { ...LIST, runId: 'run-1', modelVersion: 'model-1' };
+  const withExperiment = (store: OffersStore, experiment: Experiment = EXPERIMENT) => ({
+    ...deps(store),
+    experiment,
+  });
+
+  it('gives a control viewer the popular list, flagged, never their personalised list', async () => {
+    const { body } = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ list: LIST, popular: POPULAR })),
+    );
+
+    expect(body.source).toBe('control');
+    expect(body.experiment).toEqual({ id: 'holdout', variant: 'control' });
+    expect(body.offers.map((offer) => offer.showId)).toEqual(['p1']);
+  });
+
+  it('gives a treatment viewer their personalised list, with the variant', async () => {
+    const { body } = await getOffers(
+      { viewerId: treatmentViewer, limit: 10 },
+      withExperiment(storeWith({ list: LIST, popular: POPULAR })),
+    );
+
+    expect(body.source).toBe('personalized');
+    expect(body.experiment).toEqual({ id: 'holdout', variant: 'treatment' });
+    expect(body.offers.map((offer) => offer.showId)).toEqual(['s1', 's/2']);
+  });
+
+  it('gives control the previous live run list when the experiment says so, else popular', async () => {
+    const previousModel = { ...EXPERIMENT, control: 'previous-model' as const };
+
+    const withPrevious = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ list: LIST, previousList: PREVIOUS, popular: POPULAR }), previousModel),
+    );
+    const expired = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ list: LIST, popular: POPULAR }), previousModel),
+    );
+
+    expect(withPrevious.body).toMatchObject({ source: 'control', runId: 'run-1', modelVersion: 'model-1' });
+    expect(withPrevious.body.experiment).toEqual({ id: 'holdout', variant: 'control' });
+    expect(expired.body).toMatchObject({ source: 'control', offers: [{ showId: 'p1' }] });
+  });
+
+  it('leaves unknown viewers and viewers outside the experiment window unaffected', async () => {
+    const unknown = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ popular: POPULAR })),
+    );
+    const notStarted = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ list: LIST, popular: POPULAR }), { ...EXPERIMENT, start: '2025-02-01T00:00:00.000Z' }),
+    );
+    const ended = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ list: LIST, popular: POPULAR }), { ...EXPERIMENT, end: '2024-12-31T00:00:00.000Z' }),
+    );
+
+    expect(unknown.body).toMatchObject({ source: 'fallback', experiment: null });
+    expect(notStarted.body).toMatchObject({ source: 'personalized', experiment: null });
+    expect(ended.body).toMatchObject({ source: 'personalized', experiment: null });
   });
 });
 

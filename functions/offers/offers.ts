@@ -1,3 +1,4 @@
+import { assignVariant, type Experiment, isExperimentActive, type Variant } from '../_shared/experiment.js';
 import type { OffersRequest } from './request.js';
 
 /** One entry of a viewer's list (`recommendations` of the viewer row, docs/contracts.md). */
@@ -40,6 +41,8 @@ export interface PopularList {
 export interface LivePointer {
   liveRunId: string;
   modelVersion?: string;
+  /** The run that was live before this one (set by Publish): what an experiment's `previous-model` control gets. */
+  previousLiveRunId?: string;
 }
 
 /** Where the core reads from; the DynamoDB adapter is store.ts. Methods may throw: the core degrades. */
@@ -53,6 +56,8 @@ export interface OffersDeps {
   store: OffersStore;
   now: () => Date;
   deepLinkTemplates: Readonly<Record<string, string>>;
+  /** The stage's holdout experiment (issue #18), if any; it assigns only between its start and end. */
+  experiment?: Experiment;
   /** Told about every store failure the core absorbed (for a warning log); never about offers. */
   onStoreError?: (operation: keyof OffersStore, error: unknown) => void;
 }
@@ -70,7 +75,8 @@ export interface Offer {
   deepLink: string | null;
 }
 
-export type OffersSource = 'personalized' | 'fallback';
+/** `control`: the viewer is in an experiment's control group and gets its control treatment, never the live list. */
+export type OffersSource = 'personalized' | 'fallback' | 'control';
 
 export interface OffersResponse {
   viewerId: string;
@@ -80,6 +86,8 @@ export interface OffersResponse {
   modelVersion: string | null;
   /** When this response was generated (ISO 8601), so a cached copy shows its age. */
   generatedAt: string;
+  /** The experiment this viewer is assigned in; null when none runs or the viewer has no list (unknown viewers). */
+  experiment: { id: string; variant: Variant } | null;
   offers: Offer[];
 }
 
@@ -108,32 +116,65 @@ export async function getOffers(request: OffersRequest, deps: OffersDeps): Promi
       return undefined;
     }
   };
+  let experiment: OffersResponse['experiment'] = null;
   const answer = (
     source: OffersSource,
     runId: string | null,
     modelVersion: string | null,
     offers: Offer[],
   ): OffersResult => ({
-    body: { viewerId: request.viewerId, source, runId, modelVersion, generatedAt: now.toISOString(), offers },
+    body: {
+      viewerId: request.viewerId,
+      source,
+      runId,
+      modelVersion,
+      generatedAt: now.toISOString(),
+      experiment,
+      offers,
+    },
     isDegraded,
   });
+  const popularAnswer = async (liveRunId: string, source: OffersSource, modelVersion: string | null) => {
+    const popular = await attempt('getPopular', () => deps.store.getPopular(liveRunId));
+    if (!popular) return answer(source, liveRunId, modelVersion, []);
+    return answer(source, popular.runId, modelVersion, fallbackOffers(popular, request, deps));
+  };
 
   const pointer = await attempt('getLivePointer', () => deps.store.getLivePointer());
   if (!pointer) return answer('fallback', null, null, []);
   const modelVersion = pointer.modelVersion ?? null;
 
   const list = await attempt('getViewerList', () => deps.store.getViewerList(request.viewerId, pointer.liveRunId));
-  if (list && !isExpired(list, now)) {
+  const isKnown = list !== undefined && !isExpired(list, now);
+  // Only viewers with a list take part: the experiment measures what their list changes (unknown viewers unaffected).
+  if (isKnown && deps.experiment && isExperimentActive(deps.experiment, now)) {
+    const variant = assignVariant(deps.experiment, request.viewerId);
+    experiment = { id: deps.experiment.id, variant };
+    if (variant === 'control') return controlAnswer(deps.experiment, pointer);
+  }
+  if (list && isKnown) {
     const offers = personalizedOffers(list, request, deps);
     // A partner filter that leaves nothing of the viewer's own list still deserves something to watch there.
     if (offers.length > 0 || request.partner === undefined) {
       return answer('personalized', list.runId, list.modelVersion ?? modelVersion, offers);
     }
   }
+  return popularAnswer(pointer.liveRunId, 'fallback', modelVersion);
 
-  const popular = await attempt('getPopular', () => deps.store.getPopular(pointer.liveRunId));
-  if (!popular) return answer('fallback', pointer.liveRunId, modelVersion, []);
-  return answer('fallback', popular.runId, modelVersion, fallbackOffers(popular, request, deps));
+  /** Control: the previous live run's list when the experiment asks for it and it is still there, else popular. */
+  async function controlAnswer(config: Experiment, live: LivePointer): Promise<OffersResult> {
+    const previousRunId = live.previousLiveRunId;
+    if (config.control === 'previous-model' && previousRunId !== undefined) {
+      const previous = await attempt('getViewerList', () => deps.store.getViewerList(request.viewerId, previousRunId));
+      if (previous && !isExpired(previous, now)) {
+        const offers = personalizedOffers(previous, request, deps);
+        if (offers.length > 0 || request.partner === undefined) {
+          return answer('control', previous.runId, previous.modelVersion ?? null, offers);
+        }
+      }
+    }
+    return popularAnswer(live.liveRunId, 'control', live.modelVersion ?? null);
+  }
 }
 
 function isExpired(list: ViewerList, now: Date): boolean {

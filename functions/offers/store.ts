@@ -61,7 +61,11 @@ const PopularItem = z.object({
     }),
   ),
 });
-const LiveItem = z.object({ liveRunId: z.string().check(z.minLength(1)), modelVersion: z.optional(z.string()) });
+const LiveItem = z.object({
+  liveRunId: z.string().check(z.minLength(1)),
+  modelVersion: z.optional(z.string()),
+  previousLiveRunId: z.optional(z.string().check(z.minLength(1))),
+});
 
 export interface DynamoOffersStoreOptions {
   client: DynamoDBClient;

@@ -197,35 +197,45 @@ export async function readPopularShows(
     .sort((a, b) => a.rank - b.rank || a.showId.localeCompare(b.showId));
 }
 
-/** Moves `#live` to this run unless a newer run is live; returns the run that is live afterwards. */
+/**
+ * Moves `#live` to this run unless a newer run is live; returns the run that is live afterwards. Moving past an
+ * older run keeps it as `previousLiveRunId` (an experiment's `previous-model` control, issue #18); the first publish
+ * and a rerun of the live run leave that attribute as it was.
+ */
 async function moveLivePointer(
   event: PublishRunEvent,
   publishedAt: string,
   deps: PublishRunDeps,
 ): Promise<{ published: boolean; liveRunId: string }> {
   const runId = event.run.runId;
-  try {
-    await deps.dynamo.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: LIVE_KEY,
-        UpdateExpression: 'SET liveRunId = :runId, modelVersion = :model, ndcg = :ndcg, publishedAt = :at',
-        // `<=`, not `<`: a retried Publish of the live run must succeed again, not report itself superseded.
-        ConditionExpression: 'attribute_not_exists(liveRunId) OR liveRunId <= :runId',
-        ExpressionAttributeValues: {
-          ':runId': runId,
-          ':model': event.model.name,
-          ':ndcg': event.quality.ndcg,
-          ':at': publishedAt,
-        },
-      }),
-    );
-    return { published: true, liveRunId: runId };
-  } catch (error) {
-    if (
-      !(error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException')
-    ) {
-      throw new RecsError(`cannot move the live pointer: ${(error as Error).message}`, { cause: error });
+  const values = { ':runId': runId, ':model': event.model.name, ':ndcg': event.quality.ndcg, ':at': publishedAt };
+  const moves = [
+    {
+      UpdateExpression:
+        'SET previousLiveRunId = liveRunId, liveRunId = :runId, modelVersion = :model, ndcg = :ndcg, publishedAt = :at',
+      ConditionExpression: 'liveRunId < :runId',
+    },
+    {
+      UpdateExpression: 'SET liveRunId = :runId, modelVersion = :model, ndcg = :ndcg, publishedAt = :at',
+      // `=`: a retried Publish of the live run must succeed again, not report itself superseded.
+      ConditionExpression: 'attribute_not_exists(liveRunId) OR liveRunId = :runId',
+    },
+  ];
+  for (const move of moves) {
+    try {
+      await deps.dynamo.send(
+        new UpdateCommand({ TableName: deps.tableName, Key: LIVE_KEY, ExpressionAttributeValues: values, ...move }),
+      );
+      return { published: true, liveRunId: runId };
+    } catch (error) {
+      if (
+        !(
+          error instanceof ConditionalCheckFailedException ||
+          (error as Error).name === 'ConditionalCheckFailedException'
+        )
+      ) {
+        throw new RecsError(`cannot move the live pointer: ${(error as Error).message}`, { cause: error });
+      }
     }
   }
   // A newer run is live: not an error, this run's lists stay unread and expire.

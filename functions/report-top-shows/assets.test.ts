@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import * as chartJs from './chart-js.generated.js';
+import * as assignmentSql from './experiment-assignment-sql.generated.js';
 import { assetModules } from './generate-assets.js';
+import * as experimentSql from './report-experiment-sql.generated.js';
 import * as reportSql from './report-sql.generated.js';
 
 const modules: Record<string, Record<string, unknown>> = {
   'chart-js.generated.ts': chartJs,
   'report-sql.generated.ts': reportSql,
+  'experiment-assignment-sql.generated.ts': assignmentSql,
+  'report-experiment-sql.generated.ts': experimentSql,
 };
 
 describe('generated asset modules', () => {

@@ -1,5 +1,8 @@
+import type { Experiment } from '../_shared/experiment.js';
+import { buildExperimentReport } from './experiment-report.js';
 import { renderReportHtml } from './render-html.js';
 import { buildReport, reportParams, reportWindow, type TopShowsReport, type WeekStartDay } from './report.js';
+import { REPORT_EXPERIMENT_SQL } from './report-experiment-sql.generated.js';
 import { REPORT_TOP_SHOWS_SQL } from './report-sql.generated.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -15,6 +18,8 @@ export interface ReportOptions {
   weekStartsOn?: WeekStartDay;
   /** Shows kept per brand × partner × week. */
   topN?: number;
+  /** The stage's experiment (issue #18): adds the `experiment` section. */
+  experiment?: Experiment;
 }
 
 export const DEFAULT_REPORT_WEEKS = 8;
@@ -34,5 +39,12 @@ export async function generateReport(
     window,
     topN,
   });
+  if (options.experiment) {
+    report.experiment = await buildExperimentReport(sql, REPORT_EXPERIMENT_SQL, {
+      experiment: options.experiment,
+      runId: options.runId,
+      asOf: options.asOf,
+    });
+  }
   return { report, html: renderReportHtml(report) };
 }

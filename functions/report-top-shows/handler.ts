@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { makeS3Client } from '../_shared/aws.js';
 import { ConfigError, ForbiddenError, InvalidInputError, RecsError } from '../_shared/errors.js';
+import { type Experiment, experimentFromEnv } from '../_shared/experiment.js';
 import { logger } from '../_shared/powertools.js';
 import { renderLoadExposures, writeExposuresFile } from './exposures.js';
 import { DEFAULT_REPORT_TOP_N, DEFAULT_REPORT_WEEKS, generateReport } from './generate-report.js';
@@ -61,12 +62,22 @@ export interface ReportDeps {
   redshift: Pick<RedshiftDataClient, 'send'>;
   /** DescribeStatement poll interval (default 1 s); tests against the local emulation use less. */
   pollMs?: number;
+  /** The stage's holdout experiment (EXPERIMENT_*, issue #18), reported when set. */
+  experiment?: Experiment;
 }
 
 let deps: ReportDeps | undefined;
 // Built on first use rather than at import, so a test importing this module needs no environment.
 const getDeps = (): ReportDeps => {
-  deps ??= { config: loadReportConfig(), s3: makeS3Client(), redshift: new RedshiftDataClient({}) };
+  if (!deps) {
+    const experiment = experimentFromEnv(process.env);
+    deps = {
+      config: loadReportConfig(),
+      s3: makeS3Client(),
+      redshift: new RedshiftDataClient({}),
+      ...(experiment ? { experiment } : {}),
+    };
+  }
   return deps;
 };
 
@@ -85,7 +96,7 @@ export const handler = async (event: unknown, context?: Context): Promise<unknow
  */
 export async function writeRunReport(
   run: z.infer<typeof RunEvent>['run'],
-  { config, s3, redshift, pollMs }: ReportDeps,
+  { config, s3, redshift, pollMs, experiment }: ReportDeps,
   now: Date,
 ): Promise<{ jsonKey: string; htmlKey: string }> {
   logger.appendKeys({ runId: run.runId });
@@ -125,6 +136,7 @@ export async function writeRunReport(
     weeks: config.REPORT_WEEKS,
     topN: config.REPORT_TOP_N,
     weekStartsOn: config.REPORT_WEEK_START,
+    ...(experiment ? { experiment } : {}),
   });
   const jsonKey = `${run.prefixes.report}report.json`;
   const htmlKey = `${run.prefixes.report}report.html`;

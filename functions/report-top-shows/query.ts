@@ -40,5 +40,12 @@ export function filterReport(report: TopShowsReport, query: Readonly<Record<stri
     topShows,
     brandWeeks: report.brandWeeks.filter((b) => brand === undefined || b.brand === brand),
     recommendations: report.recommendations,
+    // The experiment's figures for every brand, or for the chosen one (`brands` filtered like brandWeeks).
+    experiment: report.experiment
+      ? {
+          ...report.experiment,
+          brands: report.experiment.brands.filter((b) => brand === undefined || b.brand === brand),
+        }
+      : null,
   };
 }

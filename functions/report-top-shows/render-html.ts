@@ -1,5 +1,6 @@
 import { CHART_JS_UMD } from './chart-js.generated.js';
 import { CLIENT_SCRIPT } from './client-script.js';
+import { EXPERIMENT_SCRIPT, renderExperimentSection } from './experiment-html.js';
 import type { TopShowsReport } from './report.js';
 
 const escapeHtml = (text: string) =>
@@ -38,6 +39,8 @@ select { font: inherit; padding: 6px 10px; border: 1px solid var(--line); border
 .panel .sub { margin: 2px 0 12px; font-size: 12px; color: var(--muted); }
 .chart { position: relative; height: 300px; }
 .wide { grid-column: 1 / -1; }
+.experiment { margin-bottom: 16px; } .experiment .kpi { background: #f8fafc; } .experiment .chart { margin-bottom: 12px; }
+td .note { color: var(--muted); font-size: 11px; } .scroll { overflow-x: auto; } td.ci { white-space: nowrap; }
 .empty { color: var(--muted); padding: 24px 0; text-align: center; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 8px 10px; border-bottom: 1px solid var(--line); text-align: left; }
@@ -111,6 +114,7 @@ export function renderReportHtml(report: TopShowsReport): string {
       ${recs ? '<div class="chart"><canvas id="chart-hit-rate" aria-label="Recommendation hit rate" role="img"></canvas></div>' : '<p class="empty">Nothing to show yet.</p>'}
     </div>
   </section>
+  ${renderExperimentSection(report.experiment)}
   <section class="panel">
     <h2>Top ${report.topN} shows</h2>
     <p class="sub" id="table-scope"></p>
@@ -125,6 +129,7 @@ export function renderReportHtml(report: TopShowsReport): string {
 <script type="application/json" id="report-data">${safeJson(report)}</script>
 <script>${safeScript(CHART_JS_UMD)}</script>
 <script>${safeScript(CLIENT_SCRIPT)}</script>
+${report.experiment ? `<script>${safeScript(EXPERIMENT_SCRIPT)}</script>` : ''}
 </body>
 </html>
 `;

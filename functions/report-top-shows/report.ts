@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../_shared/errors.js';
+import type { ExperimentReport } from './experiment-report.js';
 import type { SqlRow } from './sql-runner.js';
 
 /** Partner value the SQL uses for "every partner together". */
@@ -112,6 +113,8 @@ export interface TopShowsReport {
   partners: string[];
   topShows: ShowWeek[];
   brandWeeks: BrandWeek[];
+  /** The stage's holdout experiment (issue #18): per-variant figures and lifts; absent or null without one. */
+  experiment?: ExperimentReport | null;
   /** Hit rate of the newest run with recorded exposures at or before runId; null when there is none. */
   recommendations: {
     runId: string;

@@ -127,6 +127,8 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
     const again = await publishRun(event, deps());
 
     expect(again).toMatchObject({ published: true, liveRunId: OLDER_RUN });
+    // A rerun of the live run is not a move: no run "before" it is invented (#18's previous-model control).
+    expect((await get(LIVE_KEY))?.previousLiveRunId).toBeUndefined();
   });
 
   it('moves the pointer only forward: a late older run is recorded as superseded', async () => {
@@ -140,7 +142,8 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
 
     // Assess
     expect(late).toMatchObject({ published: false, liveRunId: NEWER_RUN });
-    expect(await get(LIVE_KEY)).toMatchObject({ liveRunId: NEWER_RUN, ndcg: 0.35 });
+    // The newer run moved past the older live run and keeps it as the previous one; the late run changed nothing.
+    expect(await get(LIVE_KEY)).toMatchObject({ liveRunId: NEWER_RUN, ndcg: 0.35, previousLiveRunId: OLDER_RUN });
     expect(await get(runRecordKey(OLDER_RUN))).toMatchObject({ status: 'SUPERSEDED', supersededBy: NEWER_RUN });
   });
 

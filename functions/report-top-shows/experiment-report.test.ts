@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import type { Experiment } from '../_shared/experiment.js';
+import { renderExperimentSection } from './experiment-html.js';
+import { experimentReportFromRows, outcomeWeeks } from './experiment-report.js';
+
+const EXPERIMENT: Experiment = {
+  id: 'holdout-<1>',
+  start: '2026-11-04T12:00:00.000Z',
+  controlShare: 0.1,
+  control: 'popular',
+};
+
+const NULLS = {
+  brand: null,
+  week_start: null,
+  viewers: null,
+  active_weeks: null,
+  retained_weeks: null,
+  active_weeks_sq: null,
+  retained_weeks_sq: null,
+  active_retained_weeks: null,
+  watch_seconds: null,
+  watch_seconds_sq: null,
+  exposures: null,
+  conversions: null,
+};
+/** Rows as sql/report_experiment.sql returns them (numbers may arrive as strings from the Data API). */
+const variantBrand = (variant: string, brand: string, a: number, r: number, w: number) => ({
+  section: 'variant_brand',
+  variant,
+  brand,
+  week_start: null,
+  viewers: '0',
+  active_weeks: a,
+  retained_weeks: r,
+  // one week per active viewer: Σa² = Σa, Σr² = Σar = Σr
+  active_weeks_sq: a,
+  retained_weeks_sq: r,
+  active_retained_weeks: r,
+  watch_seconds: w,
+  watch_seconds_sq: w * 3600,
+  exposures: null,
+  conversions: null,
+});
+const ROWS = [
+  { ...NULLS, section: 'variant', variant: 'control', viewers: '100' },
+  { ...NULLS, section: 'variant', variant: 'treatment', viewers: 900 },
+  variantBrand('control', 'all', 100, 45, 36_000),
+  variantBrand('treatment', 'all', 900, 540, 360_000),
+  variantBrand('treatment', 'Northlight', 400, 200, 100_000),
+  {
+    ...NULLS,
+    section: 'retention_week',
+    variant: 'control',
+    brand: 'all',
+    week_start: '2026-11-09',
+    active_weeks: 100,
+    retained_weeks: 45,
+  },
+  {
+    ...NULLS,
+    section: 'retention_week',
+    variant: 'treatment',
+    brand: 'all',
+    week_start: '2026-11-09',
+    active_weeks: 900,
+    retained_weeks: 540,
+  },
+  { ...NULLS, section: 'hits', variant: 'treatment', brand: 'all', exposures: '1000', conversions: '120' },
+];
+
+describe('outcomeWeeks', () => {
+  it('starts at the first whole week inside the experiment and ends with the last complete week', () => {
+    const { first, last } = outcomeWeeks(EXPERIMENT, new Date('2026-11-25T08:00:00Z'));
+
+    expect(new Date(first).toISOString()).toBe('2026-11-09T00:00:00.000Z');
+    expect(new Date(last).toISOString()).toBe('2026-11-16T00:00:00.000Z');
+  });
+
+  it('counts a week that ends exactly at the as-of time, and stops at the end date', () => {
+    const asOfMonday = outcomeWeeks({ ...EXPERIMENT, start: '2026-11-09T00:00:00Z' }, new Date('2026-11-23T00:00:00Z'));
+    const ended = outcomeWeeks({ ...EXPERIMENT, end: '2026-11-20T00:00:00.000Z' }, new Date('2026-12-25T00:00:00Z'));
+
+    expect(new Date(asOfMonday.first).toISOString().slice(0, 10)).toBe('2026-11-09');
+    expect(new Date(asOfMonday.last).toISOString().slice(0, 10)).toBe('2026-11-16');
+    expect(new Date(ended.last).toISOString().slice(0, 10)).toBe('2026-11-09');
+  });
+});
+
+describe('experimentReportFromRows', () => {
+  const report = experimentReportFromRows(ROWS, EXPERIMENT, ['2026-11-09']);
+
+  it('gives per-variant viewers, retention, watch hours per assigned viewer and hit rate', () => {
+    expect(report.variants.control).toMatchObject({
+      viewers: 100,
+      retention: 0.45,
+      watchHoursPerViewer: 0.1,
+      hitRate: null,
+    });
+    expect(report.variants.treatment).toMatchObject({
+      viewers: 900,
+      retention: 0.6,
+      watchHoursPerViewer: 0.1111,
+      hitRate: 0.12,
+      exposures: 1000,
+    });
+  });
+
+  it('gives the retention lift in proportion points with its 95 % interval', () => {
+    // √(.6·.4/900 + .45·.55/100) = 0.0523609; 0.15 ± 1.959964 × that.
+    expect(report.retentionLift?.estimate).toBeCloseTo(0.15, 6);
+    expect(report.retentionLift?.ci95[0]).toBeCloseTo(0.15 - 1.959964 * 0.0523609, 4);
+    expect(report.retentionLift?.ci95[1]).toBeCloseTo(0.15 + 1.959964 * 0.0523609, 4);
+    expect(report.retentionLift?.summary).toMatch(/^lift of 15\.0 points/);
+  });
+
+  it('keeps every assigned viewer in each brand (zeros for the inactive) and lists the weeks for the chart', () => {
+    const northlight = report.brands.find((b) => b.brand === 'Northlight');
+
+    expect(northlight?.variants.treatment).toMatchObject({ viewers: 900, retention: 0.5 });
+    expect(northlight?.variants.control).toMatchObject({ viewers: 100, retention: null });
+    expect(northlight?.retentionLift).toBeNull();
+    expect(report.retentionByWeek).toEqual([{ weekStart: '2026-11-09', control: 0.45, treatment: 0.6 }]);
+  });
+
+  it('rejects a row that does not match the SQL', () => {
+    expect(() => experimentReportFromRows([{ section: 'variant', variant: 'both' }], EXPERIMENT, [])).toThrow(/row 0/);
+  });
+
+  it('renders a panel with the chart, a sortable table and escaped names', () => {
+    const html = renderExperimentSection(report);
+
+    expect(html).toContain('id="chart-experiment-retention"');
+    expect(html).toContain('<table id="experiment-table">');
+    expect(html).toContain('holdout-&lt;1&gt;');
+    expect(html).not.toContain('holdout-<1>');
+    expect(renderExperimentSection(null)).toBe('');
+  });
+});
