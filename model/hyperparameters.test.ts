@@ -32,4 +32,13 @@ describe('parseHyperparameters', () => {
     expect(() => parseHyperparameters({ lamda: '3' })).toThrow(/unknown hyperparameter "lamda"/);
     expect(parseHyperparameters({ sagemaker_program: 'x' }).model).toBe('auto');
   });
+
+  it('validates the EASE precision and the iALS frequency exponent', () => {
+    expect(parseHyperparameters({ ease_precision: 'float64', ials_frequency_exponent: '0.5' })).toMatchObject({
+      ease_precision: 'float64',
+      ials_frequency_exponent: 0.5,
+    });
+    expect(() => parseHyperparameters({ ease_precision: 'float16' })).toThrow(/"ease_precision"/);
+    expect(() => parseHyperparameters({ ials_frequency_exponent: '-1' })).toThrow(/"ials_frequency_exponent"/);
+  });
 });

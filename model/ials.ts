@@ -12,6 +12,8 @@ export interface IalsOptions {
   readonly alpha: number;
   readonly cgSteps: number;
   readonly threads: number;
+  /** ν of the frequency-scaled regularisation λ_u = λ·s̄·(s_u / s̄)^ν over row loss masses (linalg/cg.ts). */
+  readonly frequencyExponent?: number;
 }
 
 /**
@@ -53,7 +55,15 @@ export class IalsRecommender implements Recommender {
     const { alpha, regularization, cgSteps } = this.options;
     // Worker threads pay once a sweep is tens of milliseconds; below that their start-up costs more.
     const threads = interactions.indptr[interactions.rows] >= 200_000 ? this.options.threads : 1;
-    const sweeper = await IalsSweeper.start(interactions, transpose(interactions), f, alpha, regularization, threads);
+    const sweeper = await IalsSweeper.start(
+      interactions,
+      transpose(interactions),
+      f,
+      alpha,
+      regularization,
+      threads,
+      this.options.frequencyExponent ?? 0,
+    );
     try {
       // Small random start for shows (users start at 0 and are solved first), drawn from the seeded rng.
       const items = sweeper.items;

@@ -22,6 +22,7 @@ export function createModel(name: ModelName, hp: Hyperparameters): Recommender {
       return new EaseRecommender({
         lambda: hp.ease_lambda,
         dropout: hp.ease_dropout,
+        precision: hp.ease_precision,
         threads: hp.threads ?? defaultThreads(),
       });
     case 'ials':
@@ -31,6 +32,7 @@ export function createModel(name: ModelName, hp: Hyperparameters): Recommender {
         regularization: hp.ials_regularization,
         alpha: hp.ials_alpha,
         cgSteps: hp.ials_cg_steps,
+        frequencyExponent: hp.ials_frequency_exponent,
         threads: hp.threads ?? defaultThreads(),
       });
     case 'popularity':

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { UsageError } from '../errors.js';
+import { asUsageError, parseHpFlags } from './hp-flags.js';
 
 /** The `--json` line of `recs evaluate` (model/eval/offline.ts builds it). */
 interface OfflineReport {
@@ -9,9 +10,17 @@ interface OfflineReport {
   readonly 'ndcg@10': number;
   readonly popularity: { readonly 'recall@10': number; readonly 'ndcg@10': number };
   readonly trainSeconds: number;
+  readonly trainCpuSeconds: number;
   readonly peakRssMb: number;
+  readonly kernel?: {
+    readonly precision: string;
+    readonly gramSeconds: number;
+    readonly inverseSeconds: number;
+    readonly gflops: number;
+  };
   readonly users: number;
   readonly items: number;
+  readonly k: number;
 }
 type EvaluateTsvCommand = (train: string, test: string, raw: Record<string, string>) => Promise<OfflineReport>;
 
@@ -29,23 +38,28 @@ export default defineCommand({
   args: {
     train: { type: 'string', description: 'training TSV', required: true },
     test: { type: 'string', description: 'test TSV', required: true },
-    k: { type: 'string', description: 'cut-off k', default: '10' },
-    model: { type: 'string', description: 'auto | ease | ials | popularity', default: 'auto' },
+    k: { type: 'string', description: 'cut-off k (default 10)' },
+    model: { type: 'string', description: 'auto | ease | ials | popularity (default auto)' },
+    hp: {
+      type: 'string',
+      description: "hyperparameter key=value, repeatable, validated like the training job's (--hp ease_max_items=500)",
+    },
     json: { type: 'boolean', description: 'print one JSON line', default: false },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
+    const raw = parseHpFlags(rawArgs);
+    if (args.model !== undefined) raw.model = args.model;
+    if (args.k !== undefined) raw.k = args.k;
     for (const file of [args.train, args.test])
       if (!existsSync(file))
         throw new UsageError(`no such file: ${file} (--train and --test take TSV files: viewer<TAB>show[<TAB>weight])`);
     const { evaluateTsvCommand } = (await import(offlineModule)) as { evaluateTsvCommand: EvaluateTsvCommand };
-    if (!args.json) process.stderr.write(`training ${args.model} on ${args.train}…\n`);
+    if (!args.json) process.stderr.write(`training ${raw.model ?? 'auto'} on ${args.train}…\n`);
     let report: OfflineReport;
     try {
-      report = await evaluateTsvCommand(args.train, args.test, { model: args.model, k: args.k });
+      report = await evaluateTsvCommand(args.train, args.test, raw);
     } catch (error) {
-      if (error instanceof Error && error.name === 'HyperparameterError')
-        throw new UsageError(error.message.replace('hyperparameter "', 'flag "--'));
-      throw error;
+      throw asUsageError(error);
     }
     if (args.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -55,9 +69,14 @@ export default defineCommand({
     process.stdout.write(
       [
         `model       ${report.model} (${report.users} test viewers, ${report.items} shows)`,
-        `recall@${args.k}   ${f(report['recall@10'])}   popularity ${f(report.popularity['recall@10'])}`,
-        `ndcg@${args.k}     ${f(report['ndcg@10'])}   popularity ${f(report.popularity['ndcg@10'])}`,
+        `recall@${report.k}   ${f(report['recall@10'])}   popularity ${f(report.popularity['recall@10'])}`,
+        `ndcg@${report.k}     ${f(report['ndcg@10'])}   popularity ${f(report.popularity['ndcg@10'])}`,
         `train       ${report.trainSeconds.toFixed(2)} s, peak RSS ${report.peakRssMb} MB`,
+        ...(report.kernel
+          ? [
+              `kernel      ${report.kernel.precision}: Gram ${report.kernel.gramSeconds.toFixed(2)} s, inverse ${report.kernel.inverseSeconds.toFixed(2)} s (${report.kernel.gflops} GFLOP/s)`,
+            ]
+          : []),
         '',
       ].join('\n'),
     );

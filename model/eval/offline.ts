@@ -1,5 +1,6 @@
 import { IdIndex } from '../data/ids.js';
 import { readInteractionsTsv } from '../data/tsv.js';
+import { EaseRecommender } from '../ease.js';
 import { type Hyperparameters, parseHyperparameters } from '../hyperparameters.js';
 import { type Csr, csrFromTriples } from '../linalg/csr.js';
 import { createModel, resolveModelName } from '../models.js';
@@ -18,6 +19,13 @@ export interface OfflineReport {
   /** CPU seconds of the fit (user + system, all threads): the cost without other processes' contention. */
   readonly trainCpuSeconds: number;
   readonly peakRssMb: number;
+  /** EASE only: the fit's Gram and inverse seconds and the inverse's rate (n³ flops, bench/README.md). */
+  readonly kernel?: {
+    readonly precision: string;
+    readonly gramSeconds: number;
+    readonly inverseSeconds: number;
+    readonly gflops: number;
+  };
   readonly users: number;
   readonly items: number;
   readonly k: number;
@@ -80,6 +88,7 @@ export async function evaluateOffline(data: OfflineData, hp: Hyperparameters): P
   await popularity.fit(data.train, createRng(hp.seed));
   const quality = evaluateRanking(model, data.train, data.test, hp.k, popularity);
   const baseline = evaluateRanking(popularity, data.train, data.test, hp.k);
+  const timings = model instanceof EaseRecommender ? model.timings : undefined;
   return {
     model: name,
     'recall@10': round(quality.recall),
@@ -88,10 +97,24 @@ export async function evaluateOffline(data: OfflineData, hp: Hyperparameters): P
     trainSeconds: round(trainSeconds, 3),
     trainCpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(timings && {
+      kernel: {
+        precision: timings.precision,
+        gramSeconds: round(timings.gramSeconds, 3),
+        inverseSeconds: round(timings.inverseSeconds, 3),
+        gflops: round(data.train.cols ** 3 / Math.max(timings.inverseSeconds, 1e-9) / 1e9, 2),
+      },
+    }),
     users: quality.users,
     items: data.train.cols,
     k: hp.k,
   };
+}
+
+/** Train and test TSV files (`viewer<TAB>show[<TAB>weight]`) indexed for evaluateOffline. */
+export async function loadOfflineData(trainPath: string, testPath: string): Promise<OfflineData> {
+  const [train, test] = await Promise.all([readInteractionsTsv(trainPath), readInteractionsTsv(testPath)]);
+  return buildOfflineData(train, test);
 }
 
 /** evaluateOffline over two TSV files of `viewer<TAB>show[<TAB>weight]`. */
@@ -100,8 +123,7 @@ export async function evaluateTsvFiles(
   testPath: string,
   hp: Hyperparameters,
 ): Promise<OfflineReport> {
-  const [train, test] = await Promise.all([readInteractionsTsv(trainPath), readInteractionsTsv(testPath)]);
-  return evaluateOffline(buildOfflineData(train, test), hp);
+  return evaluateOffline(await loadOfflineData(trainPath, testPath), hp);
 }
 
 const round = (value: number, digits = 4): number => Number(value.toFixed(digits));

@@ -29,7 +29,12 @@ function dot4(
  * One sweep of iALS updates (Hu, Koren & Volinsky 2008) with the conjugate-gradient solver of Takács et al. 2011, as
  * in implicit's `_als.pyx`: for each row u of `cui` (confidence c_ui = 1 + α·w_ui on observed cells, 1 elsewhere),
  *   (YᵀY + Yᵀ(C_u − I)Y + λI) x_u = Yᵀ C_u p_u
- * is solved approximately by `cgSteps` CG iterations warm-started from the current x_u. YtY (f×f, Float64) is
+ * is solved approximately by `cgSteps` CG iterations warm-started from the current x_u. The regularisation is
+ * scaled by the row's loss mass s_u = Σ_j c_uj = m + α Σ_i w_ui over the m columns (Rendle et al. 2021):
+ *   λ_u = λ · s̄ · (s_u / s̄)^ν,   s̄ = the mean s_u of this side
+ * ν = 1 is Rendle's frequency-scaled λ·s_u, ν = 0 a constant λ·s̄. Either way λ is relative to the data's size (as
+ * EASE's λ is relative to mean(G_jj)), so one value carries over between catalogs and between the two sides.
+ * YtY (f×f, Float64) is
  * computed once per sweep by the caller; the sparse correction only touches the row's observed items, so a sweep
  * costs O(nnz·f·cgSteps + rows·f²·cgSteps). Rows [rowStart, rowEnd) are solved, so workers can split a sweep.
  */
@@ -44,8 +49,13 @@ export function ialsSweep(
   cgSteps: number,
   rowStart = 0,
   rowEnd = cui.rows,
+  frequencyExponent = 0,
 ): void {
   const { indptr, indices, data } = cui;
+  const m = cui.cols;
+  let totalWeight = 0;
+  for (let q = 0; q < indptr[cui.rows]; q++) totalWeight += data[q];
+  const meanMass = m + (alpha * totalWeight) / Math.max(1, cui.rows);
   const xu = new Float64Array(f);
   const r = new Float64Array(f);
   const p = new Float64Array(f);
@@ -53,8 +63,11 @@ export function ialsSweep(
   for (let u = rowStart; u < rowEnd; u++) {
     const xo = u * f;
     for (let a = 0; a < f; a++) xu[a] = x[xo + a];
+    let mass = m;
+    for (let q = indptr[u]; q < indptr[u + 1]; q++) mass += alpha * data[q];
+    const lambda = regularization * meanMass * (frequencyExponent === 0 ? 1 : (mass / meanMass) ** frequencyExponent);
     // r = b − A x_u = Σ_i (c_ui − (c_ui − 1)(y_i·x_u)) y_i − YᵀY x_u − λ x_u
-    for (let a = 0; a < f; a++) r[a] = -dot4(ytY, a * f, xu, f) - regularization * xu[a];
+    for (let a = 0; a < f; a++) r[a] = -dot4(ytY, a * f, xu, f) - lambda * xu[a];
     for (let q = indptr[u]; q < indptr[u + 1]; q++) {
       const c = 1 + alpha * data[q];
       const yo = indices[q] * f;
@@ -68,7 +81,7 @@ export function ialsSweep(
     }
     for (let step = 0; step < cgSteps && rsOld > 1e-20; step++) {
       // Ap = YᵀY p + λ p + Σ_i (c_ui − 1)(y_i·p) y_i
-      for (let a = 0; a < f; a++) ap[a] = dot4(ytY, a * f, p, f) + regularization * p[a];
+      for (let a = 0; a < f; a++) ap[a] = dot4(ytY, a * f, p, f) + lambda * p[a];
       for (let q = indptr[u]; q < indptr[u + 1]; q++) {
         const yo = indices[q] * f;
         const coef = alpha * data[q] * dot4(y, yo, p, f);

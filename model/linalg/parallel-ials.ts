@@ -13,6 +13,7 @@ interface SweepSetup {
   readonly f: number;
   readonly alpha: number;
   readonly regularization: number;
+  readonly frequencyExponent: number;
 }
 
 interface SweepCommand {
@@ -32,7 +33,7 @@ const sharedCsr = (m: Csr): Csr => ({
 
 function runSweep(s: SweepSetup, c: SweepCommand): void {
   const [cui, x, y] = c.side === 'users' ? [s.byUser, s.users, s.items] : [s.byItem, s.items, s.users];
-  ialsSweep(cui, s.alpha, x, y, s.f, s.ytY, s.regularization, c.cgSteps, c.rowStart, c.rowEnd);
+  ialsSweep(cui, s.alpha, x, y, s.f, s.ytY, s.regularization, c.cgSteps, c.rowStart, c.rowEnd, s.frequencyExponent);
 }
 
 /**
@@ -54,6 +55,7 @@ export class IalsSweeper {
     alpha: number,
     regularization: number,
     threads: number,
+    frequencyExponent = 0,
   ): Promise<IalsSweeper> {
     const isParallel = threads > 1;
     const setup: SweepSetup = {
@@ -70,6 +72,7 @@ export class IalsSweeper {
       f,
       alpha,
       regularization,
+      frequencyExponent,
     };
     const workers: Worker[] = [];
     try {

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GENERATED_WASM_PATH, renderSweepWasmModule } from '../../scripts/gen-wasm.js';
+import { makeInteractions } from '../testing/fixtures.js';
+import type { Csr } from './csr.js';
+import { gram, invertSpdInPlace } from './dense.js';
+import { gramInverse } from './sweep-parallel.js';
+
+/** (XᵀX + diag(ridge))⁻¹ by the Float64 Cholesky of dense.ts, the reference. */
+function referenceInverse(x: Csr, ridge: Float64Array): Float64Array {
+  const n = x.cols;
+  const g = gram(x) as Float64Array;
+  for (let j = 0; j < n; j++) g[j * n + j] += ridge[j];
+  invertSpdInPlace(g, n);
+  return g;
+}
+
+/** max |a − b| / max |b|. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / scale;
+}
+
+describe('gramInverse (float32 blocked sweep on WebAssembly SIMD)', () => {
+  it('keeps the generated WebAssembly module identical to sweep.wat', async () => {
+    expect(readFileSync(GENERATED_WASM_PATH, 'utf8')).toBe(await renderSweepWasmModule());
+  });
+
+  it('matches the Float64 Cholesky inverse to float32 accuracy, on a size that needs padding', async () => {
+    // Prepare: 150 shows (padded to 160 with a block of 32), ridge like EASE's.
+    const x = makeInteractions({ viewers: 400, shows: 150, groups: 5, perViewer: 12, seed: 4 });
+    const ridge = new Float64Array(x.cols).fill(15);
+
+    // Act
+    const result = await gramInverse(x, ridge, 1);
+
+    // Assess: both triangles filled and symmetric, close to the reference.
+    expect(result).toBeDefined();
+    const p = result?.matrix ?? new Float32Array(0);
+    expect(relativeError(p, referenceInverse(x, ridge))).toBeLessThan(1e-5);
+    expect(p[3 * x.cols + 7]).toBe(p[7 * x.cols + 3]);
+  });
+
+  it('gives the same inverse on two threads as on one (each cell sums in the same order)', async () => {
+    // Prepare: large enough (≥ 512 shows) for the worker thread to join.
+    const x = makeInteractions({ viewers: 1500, shows: 600, groups: 6, perViewer: 20, seed: 9 });
+    const ridge = new Float64Array(x.cols).fill(30);
+
+    // Act
+    const one = await gramInverse(x, ridge, 1);
+    const two = await gramInverse(x, ridge, 2);
+
+    // Assess
+    expect(two?.matrix).toEqual(one?.matrix);
+    expect(relativeError(two?.matrix ?? [], referenceInverse(x, ridge))).toBeLessThan(1e-5);
+  });
+
+  it("writes EASE's weights B_ij = −P_ij / P_jj with a zero diagonal when asked", async () => {
+    const x = makeInteractions({ viewers: 200, shows: 40, groups: 4, perViewer: 6, seed: 2 });
+    const ridge = new Float64Array(x.cols).fill(5);
+    const p = referenceInverse(x, ridge);
+    const n = x.cols;
+
+    const b = (await gramInverse(x, ridge, 1, 'easeWeights'))?.matrix ?? new Float32Array(0);
+
+    const expected = Float64Array.from({ length: n * n }, (_, c) => {
+      const [i, j] = [Math.floor(c / n), c % n];
+      return i === j ? 0 : -p[c] / p[j * n + j];
+    });
+    expect(relativeError(b, expected)).toBeLessThan(1e-5);
+    expect(b[5 * n + 5]).toBe(0);
+  });
+});
