@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
 import { UsageError } from './errors.js';
 
@@ -27,12 +28,20 @@ const verbose = process.argv.includes('--verbose');
 process.on('unhandledRejection', (error) => report(error));
 
 function report(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = withFix(error instanceof Error ? error.message : String(error), error);
   process.stderr.write(`recs: ${message}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   // citty's own CLIError is a usage problem too (unknown command, missing argument).
   const isUsage = error instanceof UsageError || (error instanceof Error && error.name === 'CLIError');
   process.exitCode = isUsage ? 2 : 1;
+}
+
+// citty's own usage errors (unknown command, missing argument) say what is wrong but not what to do.
+function withFix(message: string, error: unknown): string {
+  if (!(error instanceof Error) || error.name !== 'CLIError') return message;
+  const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const isKnown = command !== undefined && command in (main.subCommands ?? {});
+  return `${stripVTControlCharacters(message)}: \`recs ${isKnown ? `${command} ` : ''}--help\` shows the usage`;
 }
 
 /** The subcommand named by the first positional argument, for `recs <cmd> --help`. */

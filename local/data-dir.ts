@@ -81,3 +81,7 @@ function checkMarker(dataDir: string): void {
     );
   }
 }
+
+/** What to tell someone whose data dir holds no local run yet: where we looked and how to make one (issue #16). */
+export const noLocalRunYet = (dataDir: string) =>
+  `no local run in ${dataDir} yet: run \`npm start\` first (or pass the --data-dir that \`recs run\` used)`;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Json, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl-loader.js';
-import { dataPaths } from './data-dir.js';
+import { dataPaths, noLocalRunYet } from './data-dir.js';
 import type { BatchRecord, MapRunStore } from './distributed-map.js';
 import { ExecutionNotRedrivableError, LocalSetupError } from './errors.js';
 import { lastInputOf } from './event-log.js';
@@ -100,7 +100,13 @@ export function redrivePoint(
   executionName: string,
 ): { record: ExecutionRecord; failedState: string; input: Json } {
   const record = readExecutionRecord(dataDir, executionName);
-  if (!record) throw new ExecutionNotRedrivableError(`no execution named "${executionName}" in ${dataDir}`);
+  if (!record) {
+    throw new ExecutionNotRedrivableError(
+      existsSync(dataPaths(dataDir).executions)
+        ? `no execution named "${executionName}" in ${dataDir}: \`recs executions\` lists them`
+        : noLocalRunYet(dataDir),
+    );
+  }
   if (record.status !== 'FAILED') {
     throw new ExecutionNotRedrivableError(
       `execution ${executionName} is ${record.status}${record.error && record.status === 'UNREADABLE' ? ` (${record.error.Cause})` : ''}; only a FAILED execution can be redriven`,

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { compareRunIds, isRunId } from '../functions/_shared/run-layout.js';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
-import type { TopShowsReport } from '../functions/report-top-shows/report.js';
-import { dataPaths } from './data-dir.js';
+import type { TopShowsReport, WeekStartDay } from '../functions/report-top-shows/report.js';
+import { dataPaths, noLocalRunYet } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
 import { readLocalExperiment } from './experiment-file.js';
 import { pgSqlRunner } from './pg-sql-runner.js';
@@ -22,6 +22,8 @@ export interface LocalReportOptions {
   runId?: string;
   /** Clock for the report's "generated" stamp. */
   now?: Date;
+  /** Day the report's weeks start on (default Monday). */
+  weekStartsOn?: WeekStartDay;
 }
 
 // PGlite must never have one folder open twice (two instances corrupt it), so every open in this process
@@ -50,7 +52,7 @@ export async function buildLocalReport(
   options: LocalReportOptions = {},
 ): Promise<{ report: TopShowsReport; html: string }> {
   const warehouseDir = dataPaths(dataDir).warehouse;
-  if (!existsSync(warehouseDir)) throw new LocalSetupError('no local warehouse: run `recs run` first');
+  if (!existsSync(warehouseDir)) throw new LocalSetupError(noLocalRunYet(dataDir));
   if (options.runId !== undefined && !isRunId(options.runId)) {
     throw new LocalSetupError(`--run "${options.runId}" is not a run id (YYYYMMDDTHHMMSSZ-name)`);
   }
@@ -69,6 +71,7 @@ export async function buildLocalReport(
       runId,
       asOf: asOfText ? new Date(`${asOfText}Z`) : now,
       generatedAt: now,
+      ...(options.weekStartsOn ? { weekStartsOn: options.weekStartsOn } : {}),
     });
   });
 }

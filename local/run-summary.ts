@@ -28,6 +28,8 @@ export interface ExecutionSummary {
   accessDenied?: string;
   runId?: string;
   sampleViewer?: SampleViewer;
+  /** FAILED only: false when a Fail state ended it by decision (a redrive would only repeat it). */
+  isRedrivable?: boolean;
 }
 
 export interface SampleViewer {

@@ -422,7 +422,7 @@ async function execute(
   const summary: ExecutionSummary = {
     executionName,
     status,
-    ...(status === 'FAILED' && failedState ? { failedState } : {}),
+    ...(status === 'FAILED' && failedState ? { failedState, isRedrivable: isTaskFailure } : {}),
     ...(error ? { error: `${error.Error}: ${oneLine(failureReason(error.Cause))}` } : {}),
     ...(status === 'FAILED' && denials.line() ? { accessDenied: denials.line() } : {}),
     ...counts,

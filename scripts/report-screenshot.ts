@@ -5,20 +5,10 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import { chromium } from 'playwright-core';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
+import { launchChromium } from '../local/headless-chromium.js';
 import { pgSqlRunner } from '../local/pg-sql-runner.js';
 import { loadSampleWarehouse, makeSampleWarehouse } from '../local/report-sample-data.js';
-
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: '.recs/report.png' } } });
 const pngPath = resolve(values.out);
@@ -39,7 +29,7 @@ try {
   await db.close();
 }
 
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(pathToFileURL(htmlPath).href);

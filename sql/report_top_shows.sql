@@ -1,5 +1,5 @@
 -- Top-performing shows report (issue #8): one result set in three sections, told apart by `section`.
---   'top_show'   per brand x partner x ISO week (Monday start), the top shows by unique viewers, with watch hours,
+--   'top_show'   per brand x partner x week (Monday start unless week_start_day says otherwise), the top shows by unique viewers, with watch hours,
 --                repeat rate and week-over-week change of unique viewers. partner = 'all' ranks across every partner.
 --                Repeat rate = share of the viewers of the week who watched the show more than once that week (`shows`
 --                has no runtime, so a completion rate cannot be computed).
@@ -13,9 +13,10 @@
 --   recommendation_exposures. Cleaning as in unload_viewership.sql (the same views):
 --   ambiguous or unknown accounts, unknown shows and watch_seconds <= 0 are dropped, duplicate events count once,
 --   watch time is clamped to 6 hours.
--- Parameters (Redshift Data API named parameters, string values): run_id; since = Monday 00:00 of the first
---   reported week; as_of = last instant included; top_n = shows kept per brand x partner x week. One extra week
---   before since is read so the first reported week has a week-over-week change.
+-- Parameters (Redshift Data API named parameters, string values): run_id; since = 00:00 of the first reported
+--   week's start day; as_of = last instant included; top_n = shows kept per brand x partner x week; week_start_day =
+--   the day weeks start, in days after Monday (0 = Monday ... 6 = Sunday). One extra week before since is read so
+--   the first reported week has a week-over-week change. Whether the last week is complete is decided by the caller.
 -- Output columns: section, brand, partner, week_start (YYYY-MM-DD), show_id, title, show_rank, unique_viewers,
 --   watch_hours, repeat_viewers, repeat_rate, prev_unique_viewers, wow_change, exposure_run_id, recommended_viewers,
 --   converted_viewers, hit_rate. Columns a section does not use are NULL.
@@ -25,7 +26,17 @@ WITH resolved AS (
     i.viewer_id,
     e.partner,
     e.show_id,
-    DATE_TRUNC('week', e.started_at) AS week_start,
+    -- Weeks start on the configured day (week_start_day: days after Monday, 0-6). DATE_TRUNC('week') gives Mondays;
+    -- shifting by an interval literal per branch stays portable (no interval arithmetic on a parameter).
+    CASE CAST(:week_start_day AS INTEGER)
+      WHEN 1 THEN DATE_TRUNC('week', e.started_at - INTERVAL '1 day') + INTERVAL '1 day'
+      WHEN 2 THEN DATE_TRUNC('week', e.started_at - INTERVAL '2 days') + INTERVAL '2 days'
+      WHEN 3 THEN DATE_TRUNC('week', e.started_at - INTERVAL '3 days') + INTERVAL '3 days'
+      WHEN 4 THEN DATE_TRUNC('week', e.started_at - INTERVAL '4 days') + INTERVAL '4 days'
+      WHEN 5 THEN DATE_TRUNC('week', e.started_at - INTERVAL '5 days') + INTERVAL '5 days'
+      WHEN 6 THEN DATE_TRUNC('week', e.started_at - INTERVAL '6 days') + INTERVAL '6 days'
+      ELSE DATE_TRUNC('week', e.started_at)
+    END AS week_start,
     e.watch_seconds
   FROM clean_viewership_events e
   JOIN resolved_identity i

@@ -50,7 +50,9 @@ export default defineCommand({
     const raw = parseHpFlags(rawArgs);
     if (args.model !== undefined) raw.model = args.model;
     if (args.k !== undefined) raw.k = args.k;
-    for (const file of [args.train, args.test]) if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+    for (const file of [args.train, args.test])
+      if (!existsSync(file))
+        throw new UsageError(`no such file: ${file} (--train and --test take TSV files: viewer<TAB>show[<TAB>weight])`);
     const { evaluateTsvCommand } = (await import(offlineModule)) as { evaluateTsvCommand: EvaluateTsvCommand };
     if (!args.json) process.stderr.write(`training ${raw.model ?? 'auto'} on ${args.train}…\n`);
     let report: OfflineReport;

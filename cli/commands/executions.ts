@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { UsageError } from '../errors.js';
 import { checkFlags } from './run.js';
@@ -16,6 +17,9 @@ export default defineCommand({
     const dataDir = String(args['data-dir'] ?? '').trim();
     if (!dataDir) throw new UsageError('--data-dir must not be empty');
     const { listExecutions } = await import('../../local/execution-store.js');
+    const { dataPaths, noLocalRunYet } = await import('../../local/data-dir.js');
+    if (!existsSync(dataPaths(dataDir).executions))
+      process.stderr.write(`recs executions: ${noLocalRunYet(dataDir)}\n`);
     const rows = listExecutions(dataDir).map((record) => ({
       executionName: record.executionName,
       status: record.status,

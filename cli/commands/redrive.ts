@@ -43,6 +43,6 @@ export default defineCommand({
     }).catch((error: unknown) => {
       throw error instanceof LocalSetupError ? new UsageError(error.message, { cause: error }) : error;
     });
-    printSummary(summary, Boolean(args.json), renderSummary);
+    printSummary(summary, Boolean(args.json), (s) => renderSummary(s, { dataDir }));
   },
 });

@@ -2,14 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
+import { z } from 'zod';
+import { WEEK_START_DAYS } from '../../functions/report-top-shows/report.js';
 import { LocalSetupError } from '../../local/errors.js';
-import { buildLocalReport } from '../../local/report.js';
+import { buildLocalReport, type LocalReportOptions } from '../../local/report.js';
 import { UsageError } from '../errors.js';
 
 /** `local/report.ts` reports an unusable data dir or run id as LocalSetupError; here that is a usage error (exit 2). */
-async function buildReport(dataDir: string, runId: string | undefined) {
+async function buildReport(dataDir: string, options: LocalReportOptions) {
   try {
-    return await buildLocalReport(dataDir, runId ? { runId } : {});
+    return await buildLocalReport(dataDir, options);
   } catch (error) {
     if (error instanceof LocalSetupError) throw new UsageError(error.message, { cause: error });
     throw error;
@@ -23,11 +25,16 @@ function openInBrowser(file: string): void {
   child.unref();
 }
 
-/** `recs report [--run RUNID] [--open] [--out FILE] [--data-dir .recs]`: writes the report locally, prints its path. */
+/** `recs report [--run RUNID] [--week-start monday] [--open] [--out FILE] [--data-dir .recs]`: writes the report locally, prints its path. */
 export default defineCommand({
   meta: { name: 'report', description: 'Write the top-performing-shows report of the latest (or given) local run.' },
   args: {
     run: { type: 'string', description: 'run id (default: the newest local run)' },
+    'week-start': {
+      type: 'string',
+      description: `day weeks start on: ${WEEK_START_DAYS.join(', ')}`,
+      default: 'monday',
+    },
     open: { type: 'boolean', description: 'open the report in a browser', default: false },
     out: { type: 'string', description: 'HTML file to write (report.json goes beside it)' },
     'data-dir': { type: 'string', description: 'local runtime data folder', default: '.recs' },
@@ -35,14 +42,22 @@ export default defineCommand({
   },
   async run({ args }) {
     const dataDir = resolve(String(args['data-dir']));
-    const { report, html } = await buildReport(dataDir, args.run ? String(args.run) : undefined);
+    const weekStartsOn = z.enum(WEEK_START_DAYS).safeParse(String(args['week-start']).toLowerCase());
+    if (!weekStartsOn.success) {
+      throw new UsageError(`--week-start must be one of ${WEEK_START_DAYS.join(', ')} (got "${args['week-start']}")`);
+    }
+    const { report, html } = await buildReport(dataDir, {
+      ...(args.run ? { runId: String(args.run) } : {}),
+      weekStartsOn: weekStartsOn.data,
+    });
     const htmlPath = resolve(args.out ? String(args.out) : join(dataDir, 'reports', report.runId, 'report.html'));
     const jsonPath = htmlPath.replace(/(\.html?)?$/, '.json');
     mkdirSync(dirname(htmlPath), { recursive: true });
     writeFileSync(htmlPath, html);
     writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(
-      `report of run ${report.runId}: ${report.topShows.length} ranked rows over ${report.weeks.length} weeks\n`,
+      `report of run ${report.runId}: ${report.topShows.length} ranked rows over ${report.weeks.length} weeks; ` +
+        `opens on the week of ${report.defaultWeek}\n`,
     );
     const experiment = report.experiment;
     if (experiment) {

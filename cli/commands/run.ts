@@ -40,7 +40,7 @@ export function checkFlags(rawArgs: readonly string[], known: readonly string[])
     const name = arg.replace(/^--?/, '').split('=')[0] ?? '';
     const bare = name.startsWith('no-') ? name.slice(3) : name;
     if (!known.includes(name) && !known.includes(bare) && name !== 'help' && name !== 'h') {
-      throw new UsageError(`unknown flag ${arg.split('=')[0]}`);
+      throw new UsageError(`unknown flag ${arg.split('=')[0]}: --help lists the flags`);
     }
   }
 }
@@ -96,7 +96,7 @@ export default defineCommand({
     }).catch((error: unknown) => {
       throw error instanceof LocalSetupError ? new UsageError(error.message, { cause: error }) : error;
     });
-    printSummary(summary, Boolean(args.json), renderSummary);
+    printSummary(summary, Boolean(args.json), (s) => renderSummary(s, { dataDir }));
   },
 });
 
@@ -135,14 +135,14 @@ function toUsage<T>(parse: () => T, errorClass: new (...args: never[]) => Error)
   }
 }
 
-/** `--json`: one line, the summary without the sample viewer and run id; exit 1 when the execution failed. */
+/** `--json`: one line, the summary without the sample viewer, run id and next steps; exit 1 when the execution failed. */
 export function printSummary(
   summary: import('../../local/run-summary.js').ExecutionSummary,
   json: boolean,
   render: (summary: import('../../local/run-summary.js').ExecutionSummary) => string,
 ): void {
   if (json) {
-    const { sampleViewer: _viewer, runId: _runId, ...shape } = summary;
+    const { sampleViewer: _viewer, runId: _runId, isRedrivable: _redrivable, ...shape } = summary;
     process.stdout.write(`${JSON.stringify(shape)}\n`);
   } else {
     process.stdout.write(render(summary));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineCommand } from 'citty';
+import { noLocalRunYet } from '../../local/data-dir.js';
 import { UsageError } from '../errors.js';
 
 // The same templates serverless.yml gives the offers function, so local deep links look like deployed ones.
@@ -36,9 +37,7 @@ export default defineCommand({
     const dataDir = resolve(args['data-dir']);
     const dynamoDir = join(dataDir, 'dynamodb');
     if (!existsSync(dynamoDir)) {
-      process.stderr.write(
-        `recs serve: no local run in ${dataDir} yet (run \`recs run\`); every viewer gets an empty list\n`,
-      );
+      process.stderr.write(`recs serve: ${noLocalRunYet(dataDir)}; until then every viewer gets an empty list\n`);
     }
 
     const [{ startDynamo }, { applyLocalAwsEnv }, { LocalHttpApi, defaultLocalRoutes }, jwt, experiments] =

@@ -21,13 +21,18 @@ export const CLIENT_SCRIPT = `
   var signedPct = function (v) { return v === null || v === undefined ? 'new' : (v > 0 ? '+' : '') + pct(v); };
   var $ = function (id) { return document.getElementById(id); };
 
-  var weeksWithData = report.weeks.filter(function (w) {
-    return report.brandWeeks.some(function (b) { return b.weekStart === w; });
-  });
+  // Opens on the report's defaultWeek (the last complete week with views); the week to date is labelled as such and
+  // is never compared with a whole week (issue #16).
+  var statusByWeek = {};
+  (report.weekStatus || []).forEach(function (w) { statusByWeek[w.weekStart] = w; });
+  var isToDate = function (week) { return Boolean(statusByWeek[week] && !statusByWeek[week].isComplete); };
+  var weekLabel = function (week) {
+    return 'Week of ' + week + (isToDate(week) ? ' (to date, through ' + statusByWeek[week].throughDate + ')' : '');
+  };
   var state = {
     brand: ALL,
     partner: ALL,
-    week: weeksWithData.length ? weeksWithData[weeksWithData.length - 1] : report.weeks[report.weeks.length - 1],
+    week: report.defaultWeek || report.weeks[report.weeks.length - 1],
     sortKey: 'uniqueViewers',
     sortDir: 'desc',
   };
@@ -49,7 +54,7 @@ export const CLIENT_SCRIPT = `
   }
   fillSelect($('filter-brand'), [ALL].concat(report.brands), function (v) { return v === ALL ? 'All brands' : v; }, state.brand);
   fillSelect($('filter-partner'), [ALL].concat(report.partners), function (v) { return v === ALL ? 'All partners' : v; }, state.partner);
-  fillSelect($('filter-week'), report.weeks.slice().reverse(), function (v) { return 'Week of ' + v; }, state.week);
+  fillSelect($('filter-week'), report.weeks.slice().reverse(), weekLabel, state.week);
   ['brand', 'partner', 'week'].forEach(function (key) {
     $('filter-' + key).addEventListener('change', function (event) { state[key] = event.target.value; render(); });
   });
@@ -87,7 +92,7 @@ export const CLIENT_SCRIPT = `
   var trendChart = new Chart($('chart-brand-trend'), {
     type: 'line',
     data: {
-      labels: report.weeks.map(function (w) { return w.slice(5); }),
+      labels: report.weeks.map(function (w) { return w.slice(5) + (isToDate(w) ? ' (to date)' : ''); }),
       datasets: report.brands.map(function (brand) {
         return {
           label: brand,
@@ -99,6 +104,8 @@ export const CLIENT_SCRIPT = `
           backgroundColor: brandColor[brand],
           tension: 0.3,
           pointRadius: 3,
+          // The line into the week to date is dashed: a partial week's dip is not a trend.
+          segment: { borderDash: function (ctx) { return isToDate(report.weeks[ctx.p1DataIndex]) ? [6, 4] : undefined; } },
         };
       }),
     },
@@ -145,14 +152,18 @@ export const CLIENT_SCRIPT = `
     var now = hours(week);
     var before = prevWeek ? hours(prevWeek) : 0;
     $('kpi-hours').textContent = int.format(Math.round(now));
-    $('kpi-hours-note').textContent = before > 0 ? signedPct((now - before) / before) + ' vs previous week' : 'no previous week';
+    $('kpi-hours-note').textContent = isToDate(week)
+      ? 'week to date: compared once the week is complete'
+      : before > 0 ? signedPct((now - before) / before) + ' vs previous week' : 'no previous week';
     var top = shows[0];
     $('kpi-top').textContent = top ? top.title : '–';
     $('kpi-top-note').textContent = top ? int.format(top.uniqueViewers) + ' viewers · ' + top.brand : 'no views this week';
     var risers = shows.filter(function (s) { return s.wowChange !== null; })
       .sort(function (a, b) { return b.wowChange - a.wowChange; });
     $('kpi-riser').textContent = risers.length ? risers[0].title : '–';
-    $('kpi-riser-note').textContent = risers.length ? signedPct(risers[0].wowChange) + ' viewers week over week' : 'no show with a previous week';
+    $('kpi-riser-note').textContent = risers.length
+      ? signedPct(risers[0].wowChange) + ' viewers week over week'
+      : isToDate(week) ? 'week to date: no week-over-week change yet' : 'no show with a previous week';
     var recs = report.recommendations;
     $('kpi-hit').textContent = recs ? pct(recs.hitRate) : '–';
     $('kpi-hit-note').textContent = recs
@@ -167,7 +178,7 @@ export const CLIENT_SCRIPT = `
     { key: 'uniqueViewers', label: 'Unique viewers', numeric: true, format: function (v) { return int.format(v); } },
     { key: 'watchHours', label: 'Watch hours', numeric: true, format: function (v) { return dec.format(v); } },
     { key: 'repeatRate', label: 'Repeat rate', numeric: true, format: pct },
-    { key: 'wowChange', label: 'Week over week', numeric: true, format: signedPct },
+    { key: 'wowChange', label: 'Week over week', numeric: true, format: function (v) { return isToDate(state.week) ? '–' : signedPct(v); } },
     { key: 'recommendedViewers', label: 'Recommended to', numeric: true, format: function (v) { return v === null ? '–' : int.format(v); } },
     { key: 'hitRate', label: 'Hit rate', numeric: true, format: pct },
   ];
@@ -236,8 +247,8 @@ export const CLIENT_SCRIPT = `
     topChart.data.datasets[0].backgroundColor = shows.map(function (s) { return brandColor[s.brand]; });
     topChart.update();
     var scope = (state.brand === ALL ? 'all brands' : state.brand) + ' · ' + (state.partner === ALL ? 'all partners' : state.partner);
-    $('top-shows-scope').textContent = 'Week of ' + state.week + ' · ' + scope;
-    $('table-scope').textContent = 'Week of ' + state.week + ' · ' + scope;
+    $('top-shows-scope').textContent = weekLabel(state.week) + ' · ' + scope;
+    $('table-scope').textContent = weekLabel(state.week) + ' · ' + scope;
     renderKpis(shows);
     renderTable(shows);
   }

@@ -1,7 +1,7 @@
 import type { Experiment } from '../_shared/experiment.js';
 import { buildExperimentReport } from './experiment-report.js';
 import { renderReportHtml } from './render-html.js';
-import { buildReport, reportParams, reportWindow, type TopShowsReport } from './report.js';
+import { buildReport, reportParams, reportWindow, type TopShowsReport, type WeekStartDay } from './report.js';
 import { REPORT_EXPERIMENT_SQL } from './report-experiment-sql.generated.js';
 import { REPORT_TOP_SHOWS_SQL } from './report-sql.generated.js';
 import type { SqlRunner } from './sql-runner.js';
@@ -12,8 +12,10 @@ export interface ReportOptions {
   asOf: Date;
   /** When the report is made; from the caller's clock. */
   generatedAt: Date;
-  /** ISO weeks covered, ending with the one holding asOf. */
+  /** Weeks covered, ending with the one holding asOf (the week to date unless asOf ends it). */
   weeks?: number;
+  /** Day the report's weeks start on (default Monday). */
+  weekStartsOn?: WeekStartDay;
   /** Shows kept per brand × partner × week. */
   topN?: number;
   /** The stage's experiment (issue #18): adds the `experiment` section. */
@@ -29,7 +31,7 @@ export async function generateReport(
   options: ReportOptions,
 ): Promise<{ report: TopShowsReport; html: string }> {
   const topN = options.topN ?? DEFAULT_REPORT_TOP_N;
-  const window = reportWindow(options.asOf, options.weeks ?? DEFAULT_REPORT_WEEKS);
+  const window = reportWindow(options.asOf, options.weeks ?? DEFAULT_REPORT_WEEKS, options.weekStartsOn);
   const rows = await sql.run(REPORT_TOP_SHOWS_SQL, reportParams(options.runId, window, topN));
   const report = buildReport(rows, {
     runId: options.runId,

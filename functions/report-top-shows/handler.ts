@@ -20,7 +20,7 @@ import {
 import { renderLoadExposures, writeExposuresFile } from './exposures.js';
 import { DEFAULT_REPORT_TOP_N, DEFAULT_REPORT_WEEKS, generateReport } from './generate-report.js';
 import { filterReport } from './query.js';
-import type { TopShowsReport } from './report.js';
+import { DEFAULT_WEEK_START, type TopShowsReport, WEEK_START_DAYS } from './report.js';
 import { redshiftSqlRunner, runRedshiftBatch } from './sql-runner.js';
 
 const Env = z.object({
@@ -33,6 +33,7 @@ const Env = z.object({
   REPORTS_SCOPE: z.string().min(1).optional(),
   REPORT_WEEKS: z.coerce.number().int().min(1).max(52).default(DEFAULT_REPORT_WEEKS),
   REPORT_TOP_N: z.coerce.number().int().min(1).max(100).default(DEFAULT_REPORT_TOP_N),
+  REPORT_WEEK_START: z.enum(WEEK_START_DAYS).default(DEFAULT_WEEK_START),
 });
 export type ReportConfig = z.infer<typeof Env>;
 
@@ -146,6 +147,7 @@ export async function writeRunReport(
     generatedAt: now,
     weeks: config.REPORT_WEEKS,
     topN: config.REPORT_TOP_N,
+    weekStartsOn: config.REPORT_WEEK_START,
     ...(experiment ? { experiment } : {}),
   });
   const { json: jsonKey, html: htmlKey } = reportKeys(run.runId);

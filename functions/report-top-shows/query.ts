@@ -8,17 +8,18 @@ const Query = z.object({
   partner: z.optional(PartnerId),
   week: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'week must be YYYY-MM-DD (a Monday)')
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'week must be YYYY-MM-DD (a week start)')
     .optional(),
 });
 
-/** GET /reports/top-shows?brand=&partner=&week=: the report's rows for one brand/partner/week (default: latest week, all). */
+/** GET /reports/top-shows?brand=&partner=&week=: the report's rows for one brand/partner/week (default: the report's defaultWeek, all). */
 export function filterReport(report: TopShowsReport, query: Readonly<Record<string, string | undefined>>) {
   const parsed = Query.safeParse(query);
   if (!parsed.success) throw new InvalidInputError(`bad query: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const { brand, partner = ALL_PARTNERS } = parsed.data;
+  // Reports written before issue #16 have no defaultWeek: they fall back to the newest week with views.
   const weeksWithData = report.weeks.filter((w) => report.brandWeeks.some((b) => b.weekStart === w));
-  const week = parsed.data.week ?? weeksWithData.at(-1) ?? report.weeks.at(-1) ?? null;
+  const week = parsed.data.week ?? report.defaultWeek ?? weeksWithData.at(-1) ?? report.weeks.at(-1) ?? null;
   if (week !== null && !report.weeks.includes(week)) {
     throw new InvalidInputError(`week ${week} is outside the report (${report.weeks[0]} to ${report.weeks.at(-1)})`);
   }
@@ -30,6 +31,8 @@ export function filterReport(report: TopShowsReport, query: Readonly<Record<stri
     runId: report.runId,
     generatedAt: report.generatedAt,
     week,
+    /** False for the week to date: its figures are partial and it has no week-over-week change. */
+    weekIsComplete: report.weekStatus?.find((w) => w.weekStart === week)?.isComplete ?? null,
     brand: brand ?? null,
     partner,
     topShows,

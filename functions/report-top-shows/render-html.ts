@@ -58,6 +58,12 @@ footer { color: var(--muted); font-size: 12px; margin-top: 16px; }
 @media (max-width: 900px) { .grid, .kpis { grid-template-columns: minmax(0, 1fr); } }
 `;
 
+// Reports written before issue #16 carry no weekStartsOn: their weeks were ISO weeks.
+const weekDay = (report: TopShowsReport) => {
+  const day = report.window.weekStartsOn ?? 'monday';
+  return `${day.charAt(0).toUpperCase()}${day.slice(1)}s`;
+};
+
 /** Renders the report as one self-contained HTML page (chart.js and the data inlined; works offline). */
 export function renderReportHtml(report: TopShowsReport): string {
   const first = report.weeks[0] ?? report.window.since.slice(0, 10);
@@ -116,8 +122,9 @@ export function renderReportHtml(report: TopShowsReport): string {
     <p class="empty" id="table-empty" hidden>No views in this week for this selection.</p>
   </section>
   <footer>Repeat rate = share of the week's viewers who watched the show more than once that week (the catalog has no
-  runtimes, so completion cannot be measured). Week over week compares unique viewers with the week before; "new"
-  means no viewers that week. Generated ${escapeHtml(report.generatedAt)}.</footer>
+  runtimes, so completion cannot be measured). Weeks start on ${escapeHtml(weekDay(report))}; the report opens on the
+  last complete week. Week over week compares unique viewers with the whole week before, for complete weeks only: the
+  week to date has no comparison until it ends; "new" means no viewers the week before. Generated ${escapeHtml(report.generatedAt)}.</footer>
 </main>
 <script type="application/json" id="report-data">${safeJson(report)}</script>
 <script>${safeScript(CHART_JS_UMD)}</script>

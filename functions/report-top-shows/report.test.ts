@@ -22,7 +22,7 @@ const row = (showId: string, partner: string, week: string, viewers: number) => 
 
 describe('report window', () => {
   it('starts on the Monday of the first of the weeks ending with the as-of week', () => {
-    expect(window).toEqual({ since: '2024-03-04 00:00:00', asOf: '2024-03-17 23:59:59' });
+    expect(window).toEqual({ since: '2024-03-04 00:00:00', asOf: '2024-03-17 23:59:59', weekStartsOn: 'monday' });
     expect(weekStart(new Date('2024-03-11T00:00:00Z')).toISOString()).toBe('2024-03-11T00:00:00.000Z');
   });
 });

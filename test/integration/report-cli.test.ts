@@ -65,7 +65,7 @@ describe('recs report', () => {
     const { code, stderr } = await recs(['report', '--data-dir', join(dataDir, 'nothing-here')]);
 
     expect(code).toBe(2);
-    expect(stderr).toContain('no local warehouse: run `recs run` first');
+    expect(stderr).toContain(`no local run in ${join(dataDir, 'nothing-here')} yet: run \`npm start\` first`);
   });
 
   it('renders the latest report for the local HTTP server', async () => {
