@@ -97,13 +97,12 @@ conversions AS (
   FROM exposures x
   JOIN resolved_identity i
     ON i.viewer_id = x.viewer_id
-  JOIN viewership_events e
+  JOIN clean_viewership_events e
     ON e.partner = i.partner
     AND e.partner_user_id = i.partner_user_id
     AND e.show_id = x.show_id
   WHERE e.started_at >= x.recommended_at
     AND e.started_at <= CAST(:as_of AS TIMESTAMP)
-    AND e.watch_seconds > 0
   GROUP BY x.viewer_id, x.show_id
 ),
 exposure_hits AS (

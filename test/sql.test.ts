@@ -134,9 +134,9 @@ describe('the cleaning rules', () => {
       db.query(
         reportSql.replaceAll(
           /:(\w+)/g,
-          (_, name: string) => `$${['run_id', 'since', 'as_of', 'top_n'].indexOf(name) + 1}`,
+          (_, name: string) => `$${['run_id', 'since', 'as_of', 'top_n', 'week_start_day'].indexOf(name) + 1}`,
         ),
-        ['20261118T000000Z-run', '2026-11-09 00:00:00', '2026-11-20 00:00:00', '10'],
+        ['20261118T000000Z-run', '2026-11-09 00:00:00', '2026-11-20 00:00:00', '10', '0'],
       );
     await db.exec(sqlFile('schema_report.sql'));
     await db.exec(`INSERT INTO recommendation_exposures (run_id, viewer_id, show_id, rank, recommended_at)
