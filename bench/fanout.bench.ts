@@ -16,6 +16,7 @@ import { type AttributeValue, BatchWriteItemCommand, type WriteRequest } from '@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { makeBulkDynamoClient } from '../functions/_shared/dynamo-client.js';
 import { ttlEpochSeconds } from '../functions/_shared/dynamo-table.js';
+import { runPrefixes } from '../functions/_shared/run-layout.js';
 import { MAX_ITEMS_PER_REQUEST } from '../functions/write-recs/batch-writer.js';
 import { toViewerListItem } from '../functions/write-recs/transform-line.js';
 import { type WriteRecsDeps, writeRecs } from '../functions/write-recs/write-recs.js';
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     const runId = '20240501T020000Z-bench';
     const keys: string[] = [];
     for (let from = 0; from < viewers; from += perObject) {
-      const key = `runs/${runId}/recommendations/part-${String(keys.length).padStart(5, '0')}.out`;
+      const key = `${runPrefixes(runId).recommendations}part-${String(keys.length).padStart(5, '0')}.out`;
       await s3.send(
         new PutObjectCommand({
           Bucket: bucket,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runLocalPipeline } from '../local/runtime.js';
+import { openLocalSession } from '../local/runtime.js';
 
 const DEFAULT = { viewers: 2000, shows: 300, days: 28, seed: 42 };
 const scale = Number(process.argv.find((arg) => arg.startsWith('--scale='))?.split('=')[1] ?? 10);
@@ -19,18 +19,51 @@ const cases = [
 ];
 
 // Handlers are imported in-process and build their SDK clients once, bound to the first run's stand-in ports,
-// so each case runs in its own process (as each `npm start` does).
+// so each case runs in its own process (as each `npm start` does): once without and once with IAM enforcement
+// (issue #14), and the parent prints the ratio of the two from the same bench run.
 const only = process.argv.find((arg) => arg.startsWith('--case='))?.split('=')[1];
+const iam = !process.argv.includes('--no-iam');
 if (only === undefined) {
-  for (const { name } of cases) {
+  const runCase = async (name: string, withIam: boolean): Promise<Record<string, unknown> | undefined> => {
     const child = spawn(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), `--case=${name}`],
-      {
-        stdio: 'inherit',
-      },
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        ...process.argv.slice(2),
+        `--case=${name}`,
+        ...(withIam ? [] : ['--no-iam']),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      process.stdout.write(chunk);
+    });
     await new Promise((resolve) => child.on('exit', resolve));
+    const last = out.trim().split('\n').at(-1);
+    return last ? (JSON.parse(last) as Record<string, unknown>) : undefined;
+  };
+  // `--only=default` runs one case (its pair with and without IAM).
+  const selected = process.argv.find((arg) => arg.startsWith('--only='))?.split('=')[1];
+  for (const { name } of cases.filter((c) => selected === undefined || c.name === selected)) {
+    const without = await runCase(name, false);
+    const withIam = await runCase(name, true);
+    if (!without || !withIam) continue;
+    const ratio = (key: string) => Math.round((Number(withIam[key]) / Number(without[key])) * 1000) / 1000;
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: `pipeline.${name}.iamOverhead`,
+        withoutIamSeconds: without.executionSeconds,
+        withIamSeconds: withIam.executionSeconds,
+        executionRatio: ratio('executionSeconds'),
+        wallRatio: ratio('wallSeconds'),
+        iamChecks: withIam.iamChecks,
+        iamSimulations: withIam.iamSimulations,
+        iamCheckSeconds: withIam.iamCheckSeconds,
+      })}\n`,
+    );
   }
 }
 
@@ -38,18 +71,28 @@ for (const { name, sample } of cases.filter((c) => c.name === only)) {
   const dataDir = mkdtempSync(join(tmpdir(), 'recs-bench-'));
   const started = performance.now();
   try {
-    process.stderr.write(`bench pipeline.${name}: ${JSON.stringify(sample)}\n`);
-    const summary = await runLocalPipeline({ dataDir, sample, log: (line) => process.stderr.write(`${line}\n`) });
+    process.stderr.write(`bench pipeline.${name} (IAM ${iam ? 'on' : 'off'}): ${JSON.stringify(sample)}\n`);
+    const session = await openLocalSession({ dataDir, sample, iam, log: (line) => process.stderr.write(`${line}\n`) });
+    const summary = await session.start().finally(() => session.close());
+    const stats = session.stack.iam?.authorizer.stats ?? { checks: 0, simulations: 0, seconds: 0 };
     const perState: Record<string, number> = {};
     for (const state of summary.states) perState[state.name] = state.seconds;
     process.stdout.write(
       `${JSON.stringify({
         bench: `pipeline.${name}`,
+        iam,
         ...sample,
         events: summary.events,
         status: summary.status,
         wallSeconds: Math.round((performance.now() - started) / 10) / 100,
         executionSeconds: summary.durationSeconds,
+        ...(iam
+          ? {
+              iamChecks: stats.checks,
+              iamSimulations: stats.simulations,
+              iamCheckSeconds: Math.round(stats.seconds * 100) / 100,
+            }
+          : {}),
         states: perState,
         node: process.version,
         cpu: cpus()[0]?.model ?? 'unknown',

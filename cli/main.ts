@@ -14,6 +14,7 @@ const main = defineCommand({
     redrive: () => import('./commands/redrive.js').then((m) => m.default),
     executions: () => import('./commands/executions.js').then((m) => m.default),
     evaluate: () => import('./commands/evaluate.js').then((m) => m.default),
+    'iam-audit': () => import('./commands/iam-audit.js').then((m) => m.default),
     tune: () => import('./commands/tune.js').then((m) => m.default),
     experiment: () => import('./commands/experiment.js').then((m) => m.default),
     plan: () => import('./commands/plan.js').then((m) => m.default),

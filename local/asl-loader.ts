@@ -193,6 +193,8 @@ function getAttValue(logicalId: string, attribute: string, ctx: ResolveContext):
   if (type === 'AWS::DynamoDB::Table')
     return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${ctx.names.tableName}`;
   if (type === 'AWS::SNS::Topic') return `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${logicalId}`;
+  // A key ARN names the key by id; locally the logical id is the id (local/iam checks key policies by it).
+  if (type === 'AWS::KMS::Key') return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:key/${logicalId}`;
   const service = type.split('::')[1]?.toLowerCase() ?? 'local';
   return `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${logicalId}`;
 }
@@ -256,15 +258,28 @@ function expressionValue(expression: string, ctx: ResolveContext): unknown {
   return undefined;
 }
 
+// `${AWS::Region}`, `${Logical.Arn}`, `${Logical}`: Fn::Sub's own variables, which serverless leaves to CloudFormation.
+const SUB_VARIABLE = /^(AWS::\w+|[A-Za-z0-9]+(\.[A-Za-z0-9]+)?)$/;
+
 function resolveString(text: string, ctx: ResolveContext): unknown {
   let current = text;
+  let from = 0;
   for (let guard = 0; guard < 100; guard++) {
-    const match = VARIABLE.exec(current);
+    const match = VARIABLE.exec(current.slice(from));
     if (!match) return current;
-    const value = expressionValue(match[1] ?? '', ctx);
-    if (value === undefined) throw new LocalSetupError(`cannot resolve \${${match[1]}} locally`);
+    const expression = match[1] ?? '';
+    const value = expressionValue(expression, ctx);
+    const at = from + match.index;
+    if (value === undefined && SUB_VARIABLE.test(expression.trim())) {
+      from = at + match[0].length;
+      continue;
+    }
+    if (value === undefined) throw new LocalSetupError(`cannot resolve \${${expression}} locally`);
     if (match[0] === current) return value;
-    current = current.replace(match[0], typeof value === 'string' ? value : JSON.stringify(value));
+    current =
+      current.slice(0, at) +
+      (typeof value === 'string' ? value : JSON.stringify(value)) +
+      current.slice(at + match[0].length);
   }
   throw new LocalSetupError(`too many nested variables in "${text}"`);
 }
@@ -352,6 +367,27 @@ function executionStatusEvents(events: unknown): string[] {
     if (!Array.isArray(detailTypes) || !detailTypes.includes('Step Functions Execution Status Change')) return [];
     return Array.isArray(statuses) ? statuses.map(String) : ['FAILED', 'TIMED_OUT', 'ABORTED'];
   });
+}
+
+/** serverless.yml as read, its merged `resources:`, and the resolver every local reader shares. */
+export interface ServerlessStack {
+  serverless: Record<string, unknown>;
+  resources: Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+  names: LocalResourceNames;
+  /** Turns serverless and CloudFormation references in `value` into local values (`resolveReferences`). */
+  resolve(value: unknown): unknown;
+}
+
+/** Reads serverless.yml and `resources:` afresh (local/iam reads the stack's roles and policies through it). */
+export function loadServerlessStack(options: LoadOptions): ServerlessStack {
+  const root = resolve(options.root);
+  const serverlessFile = resolve(root, SERVERLESS_PATH);
+  if (!existsSync(serverlessFile)) throw new LocalSetupError(`missing ${serverlessFile}`);
+  const serverless = readYaml(serverlessFile);
+  if (!isRecord(serverless)) throw new LocalSetupError(`${serverlessFile} is not a YAML mapping`);
+  const names = { ...DEFAULT_LOCAL_NAMES, ...options.names };
+  const ctx: ResolveContext = { root: dirname(serverlessFile), serverless, names, env: options.env ?? {}, depth: 0 };
+  return { serverless, resources: resourcesOf(ctx), names, resolve: (value) => resolveReferences(value, ctx) };
 }
 
 /** Reads serverless.yml and the ASL file, resolving every reference to its local value. */

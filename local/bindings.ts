@@ -59,11 +59,21 @@ export function bindTasks(
   return handlers;
 }
 
+export interface LambdaHostOptions {
+  /** Runs one invocation as the function's own principal (local/iam: its role's access key). */
+  runAs?: <T>(key: string, invocation: () => Promise<T>) => Promise<T>;
+  /** Before the state machine invokes a function: may its role invoke it? Throws the Task error to raise. */
+  authorizeInvoke?: (key: string) => Promise<void>;
+}
+
 /** Loads handler modules lazily (after the runtime set the environment) and calls them like Lambda does. */
 export class LambdaHost {
   private readonly modules = new Map<string, Promise<(event: unknown, context: unknown) => unknown>>();
 
-  constructor(private readonly functions: Record<string, LocalFunction>) {}
+  constructor(
+    private readonly functions: Record<string, LocalFunction>,
+    private readonly options: LambdaHostOptions = {},
+  ) {}
 
   private load(key: string): Promise<(event: unknown, context: unknown) => unknown> {
     const fn = this.functions[key];
@@ -101,7 +111,9 @@ export class LambdaHost {
     };
     try {
       // A JSON round trip, as the Lambda service serializes both ways.
-      const result = await handler(JSON.parse(JSON.stringify(payload ?? null)), context);
+      const event = JSON.parse(JSON.stringify(payload ?? null));
+      const call = async () => handler(event, context);
+      const result = await (this.options.runAs ? this.options.runAs(key, call) : call());
       return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as Json);
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
@@ -119,7 +131,9 @@ export class LambdaHost {
     handle: async (input) => {
       const params = (input ?? {}) as { FunctionName?: string; Payload?: Json };
       if (!params.FunctionName) throw new TaskError('States.Runtime', 'lambda:invoke needs Parameters.FunctionName');
-      const payload = await this.invoke(functionKeyFromName(params.FunctionName), params.Payload ?? null);
+      const key = functionKeyFromName(params.FunctionName);
+      await this.options.authorizeInvoke?.(key);
+      const payload = await this.invoke(key, params.Payload ?? null);
       return {
         ExecutedVersion: '$LATEST',
         Payload: payload,
@@ -132,6 +146,10 @@ export class LambdaHost {
   /** A Task whose Resource is the function ARN itself: input in, result out. */
   readonly directBinding: ResourceBinding = {
     matches: (resource) => /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:/.test(resource),
-    handle: async (input, _stateName, state) => this.invoke(functionKeyFromName(String(state.Resource)), input),
+    handle: async (input, _stateName, state) => {
+      const key = functionKeyFromName(String(state.Resource));
+      await this.options.authorizeInvoke?.(key);
+      return this.invoke(key, input);
+    },
   };
 }

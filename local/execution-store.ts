@@ -18,7 +18,8 @@ export const STATE_MACHINE_NAME = 'show-recs-local-pipeline';
 export interface ExecutionRecord {
   executionName: string;
   executionArn: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  /** UNREADABLE: execution.json exists but cannot be parsed; `error` says why (listed, never hidden). */
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'UNREADABLE';
   input: Json;
   startTime: string;
   stopTime?: string;
@@ -76,8 +77,17 @@ export function readExecutionRecord(dataDir: string, executionName: string): Exe
   if (!existsSync(path)) return undefined;
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as ExecutionRecord;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // A corrupt record (a process killed mid-write, a hand edit) still names its execution, so it is listed.
+    return {
+      executionName,
+      executionArn: executionArn(executionName),
+      status: 'UNREADABLE',
+      input: null,
+      startTime: '',
+      redriveCount: 0,
+      error: { Error: 'UnreadableExecutionRecord', Cause: `${path}: ${(error as Error).message}` },
+    };
   }
 }
 
@@ -99,7 +109,7 @@ export function redrivePoint(
   }
   if (record.status !== 'FAILED') {
     throw new ExecutionNotRedrivableError(
-      `execution ${executionName} is ${record.status}; only a FAILED execution can be redriven`,
+      `execution ${executionName} is ${record.status}${record.error && record.status === 'UNREADABLE' ? ` (${record.error.Cause})` : ''}; only a FAILED execution can be redriven`,
     );
   }
   const failedState = record.failedState;

@@ -42,7 +42,33 @@ export interface LocalHttpApiOptions {
   authorizer: JwtAuthorizerSettings;
   routes?: readonly LocalRoute[];
   onRequest?: (entry: AccessLogEntry) => void;
+  /** Runs one invocation as the route's function (local/iam: its role's access key). */
+  runAs?: <T>(functionName: string, invocation: () => Promise<T>) => Promise<T>;
+  /**
+   * A request answered 500: the function threw (as Lambda logs it) or the server itself failed. Default: one JSON
+   * line on stderr with the route and the error, never the request's headers or body.
+   */
+  onError?: (failure: ServerFailure) => void;
 }
+
+/** What the operator is told about a 500. */
+export interface ServerFailure {
+  method: string;
+  path: string;
+  /** The function that threw, or undefined when the server failed before reaching one. */
+  functionName?: string;
+  error: unknown;
+}
+
+const logFailureToStderr = ({ method, path, functionName, error }: ServerFailure): void => {
+  const detail =
+    error instanceof Error
+      ? { errorName: error.name, errorMessage: error.message, stack: error.stack }
+      : { error: String(error) };
+  process.stderr.write(
+    `${JSON.stringify({ level: 'ERROR', message: 'request failed', method, path, functionName, ...detail })}\n`,
+  );
+};
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
@@ -125,7 +151,8 @@ export class LocalHttpApi {
         body === undefined
           ? gatewayReply(413, 'Request Entity Too Large')
           : await this.#dispatch(request, method, rawPath, rawQueryString, body);
-    } catch {
+    } catch (error) {
+      this.#failed({ method, path: rawPath, error });
       reply = gatewayReply(500, 'Internal Server Error');
     }
     if (!response.headersSent) {
@@ -169,12 +196,18 @@ export class LocalHttpApi {
     const event = toEvent({ request, method, rawPath, rawQueryString, body, route, pathParameters, jwt });
     let result: unknown;
     try {
-      result = await route.handler(event, lambdaContext(route.functionName));
-    } catch {
-      // As in AWS: a function error is a bare 500 and its details stay in the function's logs.
+      const call = async () => route.handler(event, lambdaContext(route.functionName));
+      result = await (this.#options.runAs ? this.#options.runAs(route.functionName, call) : call());
+    } catch (error) {
+      // As in AWS: a function error is a bare 500 to the caller, and its details go to the function's log.
+      this.#failed({ method, path: rawPath, functionName: route.functionName, error });
       return gatewayReply(500, 'Internal Server Error');
     }
     return fromResult(result);
+  }
+
+  #failed(failure: ServerFailure): void {
+    (this.#options.onError ?? logFailureToStderr)(failure);
   }
 
   #match(method: string, rawPath: string): { route: LocalRoute; pathParameters: Record<string, string> } | undefined {

@@ -2,19 +2,19 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { compareRunIds, isRunId } from '../functions/_shared/run-layout.js';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
 import type { TopShowsReport, WeekStartDay } from '../functions/report-top-shows/report.js';
-import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
 import { dataPaths, noLocalRunYet } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
 import { readLocalExperiment } from './experiment-file.js';
+import { pgSqlRunner } from './pg-sql-runner.js';
 
 /**
  * The top-shows report (issue #8) built from a data dir's local warehouse: what `recs report` writes and what
  * `recs serve` answers at `/reports/latest`.
  */
 
-const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_-]{1,80}$/;
 const reportDdl = () => readFileSync(fileURLToPath(new URL('../sql/schema_report.sql', import.meta.url)), 'utf8');
 
 export interface LocalReportOptions {
@@ -53,7 +53,7 @@ export async function buildLocalReport(
 ): Promise<{ report: TopShowsReport; html: string }> {
   const warehouseDir = dataPaths(dataDir).warehouse;
   if (!existsSync(warehouseDir)) throw new LocalSetupError(noLocalRunYet(dataDir));
-  if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
+  if (options.runId !== undefined && !isRunId(options.runId)) {
     throw new LocalSetupError(`--run "${options.runId}" is not a run id (YYYYMMDDTHHMMSSZ-name)`);
   }
   return withWarehouse(warehouseDir, async (db) => {
@@ -92,10 +92,10 @@ async function latestRunId(db: PGlite, dataDir: string): Promise<string | undefi
     ? readdirSync(s3Dir, { withFileTypes: true })
         .filter((bucket) => bucket.isDirectory() && existsSync(join(s3Dir, bucket.name, 'runs')))
         .flatMap((bucket) => readdirSync(join(s3Dir, bucket.name, 'runs')))
-        .filter((name) => RUN_ID.test(name))
+        .filter(isRunId)
     : [];
   return [fromWarehouse, ...fromS3]
     .filter((id): id is string => id !== undefined)
-    .sort()
+    .sort(compareRunIds)
     .at(-1);
 }

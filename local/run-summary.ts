@@ -24,6 +24,8 @@ export interface ExecutionSummary {
   metrics: { 'recall@10'?: number; 'ndcg@10'?: number; 'popularity.ndcg@10'?: number };
   durationSeconds: number;
   states: StateTiming[];
+  /** The first IAM denial of a failed run: which role lacked which action on which resource. */
+  accessDenied?: string;
   runId?: string;
   sampleViewer?: SampleViewer;
   /** FAILED only: false when a Fail state ended it by decision (a redrive would only repeat it). */
@@ -36,7 +38,7 @@ export interface SampleViewer {
   recommendations: Omit<StoredRecommendation, 'reason'>[];
 }
 
-/** A .sync job failure's Cause is the whole job description; its FailureReason is what a person needs. */
+/** A failed job's Cause may be its whole description or a Lambda error; the FailureReason or message is what a person needs. */
 export function failureReason(cause: string): string {
   try {
     const parsed = JSON.parse(cause) as { FailureReason?: unknown; errorMessage?: unknown };

@@ -30,6 +30,14 @@ import {
 } from './execution-store.js';
 import { readLocalExperiment } from './experiment-file.js';
 import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
+import { LocalIam } from './iam/local-iam.js';
+import {
+  asStateMachine,
+  authorizeMapRun,
+  denialRecorder,
+  lambdaIdentity,
+  startExecutionImplied,
+} from './iam/runtime-iam.js';
 import { DISTRIBUTED_MAP_RESOURCE, localizeDefinition, stateNames } from './localize.js';
 import { type Progress, silentProgress } from './progress.js';
 import {
@@ -71,6 +79,8 @@ export interface LocalSessionOptions {
   /** Milliseconds each Wait state pauses locally (default 200) and each retry waits (default 100). */
   waitMs?: number;
   retryMs?: number;
+  /** Enforce the stack's IAM policies (default true); `--no-iam` turns it off. */
+  iam?: boolean;
 }
 
 export interface StartExecutionOptions {
@@ -102,7 +112,10 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
   const pipeline = loadPipeline({ root });
   prepareDataDir(dataDir, { reset: options.reset });
   const paths = dataPaths(dataDir);
-  const stack = await startLocalStack(dataDir, { container: options.container, root, progress });
+  // Read afresh from serverless.yml and resources/ each session: what they say now is what this run allows.
+  const iam = options.iam === false ? undefined : await LocalIam.load({ root });
+  if (!iam) log("  ⚠ IAM enforcement is off (--no-iam): calls are not checked against the stack's policies");
+  const stack = await startLocalStack(dataDir, { container: options.container, root, progress, iam });
   try {
     // The local stage's experiment (`recs experiment`) stands in for serverless.yml's experiment* stage params.
     Object.assign(process.env, stack.env, pipeline.environment, experimentEnv(readLocalExperiment(dataDir)), {
@@ -258,7 +271,8 @@ async function execute(
       };
   const saveRecord = () => saveExecutionRecord(executionDir, record);
 
-  const lambdas = new LambdaHost(pipeline.functions);
+  const lambdas = new LambdaHost(pipeline.functions, stack.iam ? lambdaIdentity(stack.iam) : {});
+  const denials = denialRecorder(stack.iam);
   const mapStore = fileMapRunStore(join(executionDir, 'map-runs'));
 
   // Training and transform jobs are the sageMakerJob Lambda's (through the SDK); only createModel is an
@@ -296,27 +310,32 @@ async function execute(
           faults.wrapBatch(stateName, index, name, child, handler),
         ),
       });
-      return runDistributedMap(mapInput, {
-        stateName,
-        state,
-        s3: stack.s3,
-        context,
-        store: mapStore,
-        reuseSucceeded: previous !== undefined,
-        progress: options.progress,
-        runChild: async (childInput, childContext) => {
-          const index = Number(
-            String((childContext.Execution as { Name?: string }).Name)
-              .split('-')
-              .at(-1),
-          );
-          const overrides = faults.targetsBatch(stateName, index) ? faultyOverrides(index) : childOverrides;
-          return (await childMachine.run(childInput as never, {
-            overrides: overrides as never,
-            context: childContext as never,
-          }).result) as Json;
-        },
-      });
+      const run = () =>
+        runDistributedMap(mapInput, {
+          stateName,
+          state,
+          s3: stack.s3,
+          context,
+          store: mapStore,
+          reuseSucceeded: previous !== undefined,
+          progress: options.progress,
+          runChild: async (childInput, childContext) => {
+            const index = Number(
+              String((childContext.Execution as { Name?: string }).Name)
+                .split('-')
+                .at(-1),
+            );
+            const overrides = faults.targetsBatch(stateName, index) ? faultyOverrides(index) : childOverrides;
+            return (await childMachine.run(childInput as never, {
+              overrides: overrides as never,
+              context: childContext as never,
+            }).result) as Json;
+          },
+        });
+      // The Map reads items, writes results and starts its children with the state machine's role.
+      if (!stack.iam) return run();
+      await authorizeMapRun(stack.iam, STATE_MACHINE_NAME);
+      return asStateMachine(stack.iam, run);
     },
   };
   const bindings: ResourceBinding[] = [
@@ -357,6 +376,7 @@ async function execute(
   } else {
     log(`▶ ${executionName}${faults.spec ? ` (--fail-at ${formatFault(faults.spec)})` : ''}`);
   }
+  if (stack.iam) await startExecutionImplied(stack.iam);
   const execution = machine.run(input as never, { overrides: overrides as never, context: context as never });
   const consume = events.follow(execution.eventLogs);
 
@@ -371,6 +391,7 @@ async function execute(
     error = { Error: cause.name, Cause: cause.message };
   }
   await consume;
+  denials.stop();
   if (status === 'FAILED') events.settleFailure(definition, Date.now());
   const { failedState, isTaskFailure } = events;
   const finalState = (output ?? events.lastOutput ?? {}) as Record<string, Json>;
@@ -403,6 +424,7 @@ async function execute(
     status,
     ...(status === 'FAILED' && failedState ? { failedState, isRedrivable: isTaskFailure } : {}),
     ...(error ? { error: `${error.Error}: ${oneLine(failureReason(error.Cause))}` } : {}),
+    ...(status === 'FAILED' && denials.line() ? { accessDenied: denials.line() } : {}),
     ...counts,
     recommendationsWritten: recommendationsWritten(finalState),
     metrics: metricsOf(finalState),
@@ -419,5 +441,7 @@ async function execute(
       ? `■ ${executionName} SUCCEEDED in ${summary.durationSeconds}s`
       : `■ ${executionName} FAILED at ${failedState ?? '?'}: ${summary.error ?? ''}`,
   );
+  if (summary.accessDenied) log(`  ⛔ ${summary.accessDenied}`);
+  for (const warning of denials.warnings()) log(`  ⚠ ${warning}`);
   return summary;
 }

@@ -7,14 +7,18 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { LOCAL_REGION } from './asl-loader.js';
+import { scopedCredentials } from './iam/scoped-env.js';
 
-/** An S3 client for the local stand-in. Checksums only when required: s3rver corrupts streamed flexible checksums. */
+/**
+ * An S3 client for the local stand-in. It signs as the principal the current scope acts as (local/iam), else as
+ * the operator. Checksums only when required: s3rver corrupts streamed flexible checksums.
+ */
 export function makeLocalS3Client(endpoint: string): S3Client {
   return new S3Client({
     endpoint,
     region: LOCAL_REGION,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: scopedCredentials,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

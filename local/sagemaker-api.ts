@@ -1,3 +1,4 @@
+import type { LocalIam } from './iam/local-iam.js';
 import type { SageMakerPlayer } from './sagemaker-player.js';
 import { type RunningStandIn, startJsonProtocolServer } from './standins/json-protocol.js';
 
@@ -6,8 +7,9 @@ import { type RunningStandIn, startJsonProtocolServer } from './standins/json-pr
  * `sageMakerJob` Lambda's `@aws-sdk/client-sagemaker` client reaches it via AWS_ENDPOINT_URL_SAGEMAKER.
  * Only the actions the pipeline calls are served; anything else is refused as an unknown operation.
  */
-export function startSageMakerApiServer(player: SageMakerPlayer): Promise<RunningStandIn> {
+export function startSageMakerApiServer(player: SageMakerPlayer, iam?: LocalIam): Promise<RunningStandIn> {
   return startJsonProtocolServer({
+    ...(iam ? { authorize: (action, input, headers) => iam.checkJson('sagemaker', action, input, headers) } : {}),
     actions: {
       CreateTrainingJob: (input) => player.createTrainingJob(input),
       DescribeTrainingJob: (input) => player.describeTrainingJob(input),

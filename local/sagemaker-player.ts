@@ -29,6 +29,12 @@ export interface SageMakerPlayerOptions {
   /** Records per POST /invocations besides MaxPayloadInMB (finer progress); SageMaker itself only caps bytes. */
   maxRecordsPerRequest?: number;
   pingTimeoutMs?: number;
+  /** Runs a job's work as the role SageMaker assumes for it (local/iam); default: as is. */
+  actAs?: <T>(
+    roleArn: string | undefined,
+    work: () => Promise<T>,
+    job?: { kind: 'TrainingJobs' | 'TransformJobs'; name: string; image?: string; volumeKey?: string },
+  ) => Promise<T>;
 }
 
 type Described = Record<string, unknown>;
@@ -132,6 +138,16 @@ export class SageMakerPlayer {
     return [...this.running.keys()].map((key) => key.split('/')[1] ?? key);
   }
 
+  /** SageMaker reads and writes a job's data with the role the job was given. */
+  private actAs<T>(
+    roleArn: unknown,
+    job: { kind: 'TrainingJobs' | 'TransformJobs'; name: string; image?: string; volumeKey?: string },
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const role = typeof roleArn === 'string' ? roleArn : undefined;
+    return this.options.actAs ? this.options.actAs(role, work, job) : work();
+  }
+
   private start(kind: JobKind, name: string, run: (job: RunningJob) => Promise<Described>): void {
     const key = `${kind}/${name}`;
     const job: RunningJob = { done: Promise.resolve() };
@@ -214,11 +230,21 @@ export class SageMakerPlayer {
       r.trainingJobs[name] = describe;
     });
     this.start('trainingJobs', name, (job) =>
-      runTrainingJob(name, params, started, job, {
-        ...this.options,
-        progress: this.progress,
-        onTraining: () => this.update('trainingJobs', name, { SecondaryStatus: 'Training' }),
-      }),
+      this.actAs(
+        params.RoleArn,
+        {
+          kind: 'TrainingJobs',
+          name,
+          image: pick(params, 'AlgorithmSpecification', 'TrainingImage'),
+          volumeKey: pick(params, 'ResourceConfig', 'VolumeKmsKeyId'),
+        },
+        () =>
+          runTrainingJob(name, params, started, job, {
+            ...this.options,
+            progress: this.progress,
+            onTraining: () => this.update('trainingJobs', name, { SecondaryStatus: 'Training' }),
+          }),
+      ),
     );
     return { TrainingJobArn: String(describe.TrainingJobArn) };
   }
@@ -283,7 +309,16 @@ export class SageMakerPlayer {
       r.transformJobs[name] = describe;
     });
     this.start('transformJobs', name, (job) =>
-      runTransformJob(name, params, model, job, { ...this.options, progress: this.progress }),
+      this.actAs(
+        model.ExecutionRoleArn,
+        {
+          kind: 'TransformJobs',
+          name,
+          image: pick(model, 'PrimaryContainer', 'Image'),
+          volumeKey: pick(params, 'TransformResources', 'VolumeKmsKeyId'),
+        },
+        () => runTransformJob(name, params, model, job, { ...this.options, progress: this.progress }),
+      ),
     );
     return { TransformJobArn: String(describe.TransformJobArn) };
   }
@@ -298,4 +333,10 @@ export class SageMakerPlayer {
     this.stopJob('transformJobs', name, `Could not find requested job with name ${name}`);
     return {};
   }
+}
+
+/** `params[a][b]` when it is a string (a job's image or volume key, for the IAM check of what SageMaker does). */
+function pick(params: Described, a: string, b: string): string | undefined {
+  const inner = params[a] as Record<string, unknown> | undefined;
+  return typeof inner?.[b] === 'string' ? inner[b] : undefined;
 }

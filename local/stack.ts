@@ -6,6 +6,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { LOCAL_REGION } from './asl-loader.js';
 import { dataPaths } from './data-dir.js';
 import { LocalSetupError } from './errors.js';
+import type { LocalIam } from './iam/local-iam.js';
+import { actAsRole, sageMakerJobAs } from './iam/runtime-iam.js';
 import type { Progress } from './progress.js';
 import { RedshiftDataEmulator } from './redshift/data-api.js';
 import { startRedshiftDataServer } from './redshift/server.js';
@@ -30,6 +32,8 @@ export interface LocalStack {
   sagemaker: SageMakerPlayer;
   endpoints: { s3: string; dynamodb: string; redshiftData: string; sagemaker: string };
   env: Record<string, string>;
+  /** The stack's IAM the stand-ins enforce (absent with --no-iam). */
+  iam?: LocalIam;
   /** Waits for running SageMaker jobs, then stops every stand-in. */
   stop(): Promise<void>;
 }
@@ -40,6 +44,8 @@ export interface LocalStackOptions {
   /** Project root (default: this project). */
   root?: string;
   progress?: Progress;
+  /** Enforce the stack's IAM in front of every stand-in (local/iam). */
+  iam?: LocalIam;
 }
 
 /**
@@ -50,9 +56,10 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
   const paths = dataPaths(dataDir);
   const started: RunningStandIn[] = [];
   try {
-    const s3Server = await startS3(paths.s3);
+    const iam = options.iam;
+    const s3Server = await startS3(paths.s3, iam);
     started.push(s3Server);
-    const dynamoServer = await startDynamo(paths.dynamodb);
+    const dynamoServer = await startDynamo(paths.dynamodb, iam);
     started.push(dynamoServer);
     let warehouse: PGlite;
     try {
@@ -66,8 +73,8 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
       );
     }
     const s3 = makeLocalS3Client(s3Server.endpoint);
-    const redshift = new RedshiftDataEmulator(warehouse, s3);
-    const dataApi = await startRedshiftDataServer(redshift);
+    const redshift = new RedshiftDataEmulator(warehouse, s3, iam ? actAsRole(iam) : undefined);
+    const dataApi = await startRedshiftDataServer(redshift, iam);
     started.push(dataApi);
     const dynamo = new DynamoDBClient({
       endpoint: dynamoServer.endpoint,
@@ -85,8 +92,9 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
       progress: options.progress,
       // The container reads its channels from disk, but gets the same endpoints a real one would.
       env,
+      ...(iam ? { actAs: sageMakerJobAs(iam) } : {}),
     });
-    const sagemakerApi = await startSageMakerApiServer(sagemaker);
+    const sagemakerApi = await startSageMakerApiServer(sagemaker, iam);
     started.push(sagemakerApi);
     env.AWS_ENDPOINT_URL_SAGEMAKER = sagemakerApi.endpoint;
     return {
@@ -102,6 +110,7 @@ export async function startLocalStack(dataDir: string, options: LocalStackOption
         sagemaker: sagemakerApi.endpoint,
       },
       env,
+      ...(iam ? { iam } : {}),
       async stop() {
         await sagemaker.settle();
         await redshift.idle().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOP_K } from '../contracts/recommendation-list.js';
 import { HyperparameterError } from './errors.js';
 
 // SageMaker writes every hyperparameter as a string, so numbers and booleans are coerced here, once.
@@ -12,7 +13,8 @@ const num = (min: number, max = Number.POSITIVE_INFINITY) => z.coerce.number().m
 const Hyperparameters = z
   .object({
     model: z.enum(['auto', 'ease', 'ials', 'popularity']).default('auto'),
-    k: int(1, 1000).default(10),
+    /** At most the contract's TOP_K; training evaluates at TOP_K whatever k is. */
+    k: int(1, TOP_K).default(TOP_K),
     seed: int(0, 0xffffffff).default(42),
     validation_fraction: num(0, 0.9).default(0.2),
     exclude_watched: bool.default(true),

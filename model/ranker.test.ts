@@ -36,7 +36,7 @@ const watches: [number, number, number][] = [
   [5, 3, 1],
 ];
 
-async function makeRanker(isExcludingWatched = true): Promise<Ranker> {
+async function makeRanker(isExcludingWatched = true, hasCatalog = true): Promise<Ranker> {
   const interactions = csr(6, 6, watches);
   const dataset: Dataset = {
     viewerIds,
@@ -53,17 +53,20 @@ async function makeRanker(isExcludingWatched = true): Promise<Ranker> {
       [4, 0, 1],
       [5, 0, 1],
     ]),
-    showPartners: csr(6, 3, [
-      [0, 0, 1],
-      [0, 1, 1],
-      [1, 0, 1],
-      [1, 1, 1],
-      [2, 0, 1],
-      [3, 0, 1],
-      [4, 1, 1],
-      [5, 2, 1],
-    ]),
-    hasCatalog: true,
+    // Without a catalog no show has a known carrier.
+    showPartners: hasCatalog
+      ? csr(6, 3, [
+          [0, 0, 1],
+          [0, 1, 1],
+          [1, 0, 1],
+          [1, 1, 1],
+          [2, 0, 1],
+          [3, 0, 1],
+          [4, 1, 1],
+          [5, 2, 1],
+        ])
+      : csr(6, 3, []),
+    hasCatalog,
   };
   const model = new EaseRecommender({ lambda: 0.2, dropout: 0 });
   await model.fit(interactions, createRng(1));
@@ -81,6 +84,21 @@ async function makeRanker(isExcludingWatched = true): Promise<Ranker> {
 }
 
 describe('Ranker', () => {
+  it('never offers a show without a partner to watch it on', async () => {
+    for (const hasCatalog of [true, false]) {
+      const ranker = await makeRanker(true, hasCatalog);
+      for (const viewerId of [...viewerIds, 'unknown-viewer']) {
+        for (const rec of ranker.recommend({ viewerId })) expect(rec.partner).toMatch(/^[a-z0-9]{1,32}$/);
+      }
+    }
+    // Without a catalog, a viewer nobody knows has no partner at all: no list rather than one the writer drops.
+    expect((await makeRanker(true, false)).recommend({ viewerId: 'unknown-viewer' })).toEqual([]);
+    // Without a catalog, a known viewer's shows go to their most-watched partner.
+    const known = (await makeRanker(true, false)).recommend({ viewerId: 'a' });
+    expect(known.length).toBeGreaterThan(0);
+    expect(known.every((rec) => rec.partner === 'youtube')).toBe(true);
+  });
+
   it('leaves out watched shows and shows none of the viewer’s partners carry', async () => {
     const ranker = await makeRanker();
     const ids = ranker.recommend({ viewerId: 'a' }).map((r) => r.showId);

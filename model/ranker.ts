@@ -106,15 +106,19 @@ export class IndexedRanker {
     if (hasHistory && this.artifact.isExcludingWatched) {
       for (let q = x.indptr[v]; q < x.indptr[v + 1]; q++) this.watched[x.indices[q]] = 1;
     }
+    // Every offered show names a partner to watch it on (the writer drops a list with an empty one): a show no
+    // partner carries is left out, and without a catalog the fallback partner must exist.
+    const fallbackPartner = partner !== NO_PARTNER ? d.partnerIds[partner] : this.topPartner(v);
     const exclude = (item: number): boolean =>
-      this.watched[item] === 1 || (d.hasCatalog && this.partnerFor(item, isRestricted) < 0);
+      this.watched[item] === 1 ||
+      (this.partnerFor(item, isRestricted) < 0 && (d.hasCatalog || fallbackPartner === undefined));
     try {
       const ranker = hasHistory ? this.model : this.popularity;
       const ranked = ranker.recommend(hasHistory ? v : 0, k, exclude);
       return Array.from(ranked.items, (item, r) => {
         const show = d.shows[item];
         const p = this.partnerFor(item, isRestricted);
-        const label = p >= 0 ? d.partnerIds[p] : partner !== NO_PARTNER ? d.partnerIds[partner] : this.topPartner(v);
+        const label = p >= 0 ? d.partnerIds[p] : (fallbackPartner as string);
         const because = hasHistory ? ranker.explain(v, item) : -1;
         const reason =
           because >= 0
@@ -159,8 +163,8 @@ export class IndexedRanker {
     return 0;
   }
 
-  /** The viewer's most-watched partner (used when there is no catalog to say who carries a show). */
-  private topPartner(v: number): string {
+  /** The viewer's most-watched partner (used when there is no catalog to say who carries a show); none when unknown. */
+  private topPartner(v: number): string | undefined {
     const m = this.artifact.dataset.viewerPartners;
     let best = -1;
     let bestSeconds = -1;
@@ -172,7 +176,7 @@ export class IndexedRanker {
         }
       }
     }
-    return best >= 0 ? this.artifact.dataset.partnerIds[best] : '';
+    return best >= 0 ? this.artifact.dataset.partnerIds[best] : undefined;
   }
 }
 

@@ -2,13 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { availableParallelism } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import { TOP_K } from '../contracts/recommendation-list.js';
 import { loadArtifact } from './artifact.js';
 import { Ranker } from './ranker.js';
 import { type BatchRanker, InlineRanker, RankerPool } from './serve-pool.js';
 
 const Env = z.object({
   SAGEMAKER_BIND_TO_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  TOP_K: z.coerce.number().int().min(1).max(1000).default(10),
+  /** At most the contract's list length (contracts/recommendation-list.ts), which the writer stores. */
+  TOP_K: z.coerce.number().int().min(1).max(TOP_K).default(TOP_K),
   /** Ranking threads; unset = every vCPU of the instance (1 ranks on the HTTP thread, no workers). */
   SERVE_THREADS: z.coerce.number().int().min(1).max(256).optional(),
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { METRIC_NAMES, TOP_K } from '../contracts/recommendation-list.js';
 import { saveArtifact } from './artifact.js';
 import { loadChannels } from './data/dataset.js';
 import { HyperparameterError, TrainingDataError } from './errors.js';
@@ -68,16 +69,17 @@ export async function train(paths: OptMlPaths, log: (line: string) => void): Pro
   await candidate.fit(trainPart, createRng(hp.seed));
   const popularity = new PopularityRecommender();
   await popularity.fit(trainPart, createRng(hp.seed));
-  const quality = evaluateRanking(candidate, trainPart, test, hp.k, popularity);
-  const baseline = evaluateRanking(popularity, trainPart, test, hp.k);
+  // The gate compares metrics at the contract's list length, whatever k this model serves.
+  const quality = evaluateRanking(candidate, trainPart, test, TOP_K, popularity);
+  const baseline = evaluateRanking(popularity, trainPart, test, TOP_K);
   if (quality.users === 0) {
     log(JSON.stringify({ level: 'WARN', message: `no viewer has ${MIN_ITEMS_FOR_VALIDATION}+ shows: metrics are 0` }));
   }
   info('validation done', { model: name, validationViewers: quality.users, seconds: seconds(started) });
   // MetricDefinitions regexes (docs/contracts.md) read these three lines; keep them bare.
-  log(`validation:ndcg@10=${quality.ndcg.toFixed(6)}`);
-  log(`validation:recall@10=${quality.recall.toFixed(6)}`);
-  log(`validation:popularity_ndcg@10=${baseline.ndcg.toFixed(6)}`);
+  log(`${METRIC_NAMES.ndcg}=${quality.ndcg.toFixed(6)}`);
+  log(`${METRIC_NAMES.recall}=${quality.recall.toFixed(6)}`);
+  log(`${METRIC_NAMES.popularityNdcg}=${baseline.ndcg.toFixed(6)}`);
 
   started = performance.now();
   const model = createModel(name, hp);

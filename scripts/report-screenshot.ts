@@ -6,9 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { generateReport } from '../functions/report-top-shows/generate-report.js';
-import { loadSampleWarehouse, makeSampleWarehouse } from '../functions/report-top-shows/sample-data.js';
-import { pgSqlRunner } from '../functions/report-top-shows/sql-runner.js';
 import { launchChromium } from '../local/headless-chromium.js';
+import { pgSqlRunner } from '../local/pg-sql-runner.js';
+import { loadSampleWarehouse, makeSampleWarehouse } from '../local/report-sample-data.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: '.recs/report.png' } } });
 const pngPath = resolve(values.out);

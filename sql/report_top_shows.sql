@@ -9,7 +9,7 @@
 --                run in recommendation_exposures (sql/schema_report.sql) at or before the run_id parameter whose lists
 --                went out before as_of: inside the pipeline that is the previous run (this run's lists have had no
 --                time to convert), for `recs report --run` on an older run it is that run.
--- Inputs: viewership_events, the views clean_viewership_events and resolved_identity (sql/schema.sql), shows,
+-- Inputs: the views clean_viewership_events and resolved_identity (sql/schema.sql), shows,
 --   recommendation_exposures. Cleaning as in unload_viewership.sql (the same views):
 --   ambiguous or unknown accounts, unknown shows and watch_seconds <= 0 are dropped, duplicate events count once,
 --   watch time is clamped to 6 hours.
@@ -122,13 +122,12 @@ conversions AS (
   FROM exposures x
   JOIN resolved_identity i
     ON i.viewer_id = x.viewer_id
-  JOIN viewership_events e
+  JOIN clean_viewership_events e
     ON e.partner = i.partner
     AND e.partner_user_id = i.partner_user_id
     AND e.show_id = x.show_id
   WHERE e.started_at >= x.recommended_at
     AND e.started_at <= CAST(:as_of AS TIMESTAMP)
-    AND e.watch_seconds > 0
   GROUP BY x.viewer_id, x.show_id
 ),
 show_hits AS (

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -109,5 +109,58 @@ describe('unload_data_quality.sql', () => {
       ambiguousIdentityAccounts: 1, // y-shared → bob and cat
     });
     expect(rows.map((row) => row.kind)).toHaveLength(8);
+  });
+});
+
+describe('the cleaning rules', () => {
+  // unload_data_quality.sql counts the bad rows, so it alone reads the raw table; schema.sql defines the view.
+  const RAW_READERS = new Set(['schema.sql', 'unload_data_quality.sql']);
+
+  it('are applied by every other statement through clean_viewership_events, never the raw table', () => {
+    const sqlDir = new URL('../sql/', import.meta.url);
+    for (const name of readdirSync(sqlDir).filter((file) => file.endsWith('.sql') && !RAW_READERS.has(file))) {
+      const code = sqlFile(name)
+        .split('\n')
+        .filter((line) => !line.trimStart().startsWith('--'))
+        .join('\n');
+      expect(code, name).not.toMatch(/(?<!clean_)viewership_events/);
+    }
+  });
+
+  it('keep bad rows out of the popular list and the report', async () => {
+    const popular = () => db.query(`SELECT * FROM (${select('unload_popular.sql')}) p ORDER BY rank, partner`);
+    const reportSql = sqlFile('report_top_shows.sql');
+    const report = () =>
+      db.query(
+        reportSql.replaceAll(
+          /:(\w+)/g,
+          (_, name: string) => `$${['run_id', 'since', 'as_of', 'top_n'].indexOf(name) + 1}`,
+        ),
+        ['20261118T000000Z-run', '2026-11-09 00:00:00', '2026-11-20 00:00:00', '10'],
+      );
+    await db.exec(sqlFile('schema_report.sql'));
+    await db.exec(`INSERT INTO recommendation_exposures (run_id, viewer_id, show_id, rank, recommended_at)
+                   VALUES ('20261101T000000Z-run', 'bob', 's1', 1, '2026-11-01 00:00:00')`);
+    const before = { popular: (await popular()).rows, report: (await report()).rows };
+    expect(before.report.length).toBeGreaterThan(0);
+    // One row per cleaning rule, each of which would otherwise add bob as a viewer (and a hit) of s1 on hulu.
+    await db.exec(`
+      INSERT INTO identity_map (partner, partner_user_id, viewer_id) VALUES ('hulu', 'h-bob', 'bob');
+      INSERT INTO viewership_events (partner, partner_user_id, show_id, started_at, watch_seconds) VALUES
+        ('hulu', 'h-bob', 's1', '2026-11-14 20:00:00', 0),
+        ('hulu', 'h-bob', 's1', '2026-11-14 21:00:00', -60),
+        ('hulu', 'h-bob', 's1', NULL, 600),
+        ('hulu', 'h-bob', 's1', '2026-11-25 20:00:00', 600);
+    `);
+    try {
+      expect((await popular()).rows).toEqual(before.popular);
+      expect((await report()).rows).toEqual(before.report);
+    } finally {
+      await db.exec(`
+        DELETE FROM viewership_events WHERE partner_user_id = 'h-bob';
+        DELETE FROM identity_map WHERE partner_user_id = 'h-bob';
+        DELETE FROM recommendation_exposures;
+      `);
+    }
   });
 });

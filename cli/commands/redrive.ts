@@ -7,6 +7,11 @@ const ARGS = {
   'data-dir': { type: 'string', description: 'where the stand-ins keep their state', default: '.recs' },
   json: { type: 'boolean', description: 'print the summary as JSON (same shape as `recs run --json`)', default: false },
   verbose: { type: 'boolean', description: 'handler logs and error stacks', default: false },
+  iam: {
+    type: 'boolean',
+    description: "check every AWS call against the stack's IAM policies (--no-iam turns it off, with a warning)",
+    default: true,
+  },
 } as const;
 
 /** `recs redrive NAME`: RedriveExecution, locally — resumes a FAILED execution at the Task that failed. */
@@ -32,6 +37,7 @@ export default defineCommand({
       dataDir,
       executionName: String(args.execution),
       verbose: Boolean(args.verbose),
+      iam: args.iam !== false,
       log: (line) => process.stderr.write(`${line}\n`),
       progress: stderrProgress(),
     }).catch((error: unknown) => {

@@ -25,6 +25,11 @@ const ARGS = {
   reset: { type: 'boolean', description: 'start from an empty data dir', default: false },
   json: { type: 'boolean', description: 'print the summary as JSON (last stdout line)', default: false },
   verbose: { type: 'boolean', description: 'handler logs and error stacks', default: false },
+  iam: {
+    type: 'boolean',
+    description: "check every AWS call against the stack's IAM policies (--no-iam turns it off, with a warning)",
+    default: true,
+  },
 } as const;
 
 /** Rejects flags this command does not know (citty would silently ignore them). */
@@ -85,6 +90,7 @@ export default defineCommand({
       ...(args['execution-name'] ? { executionName: String(args['execution-name']) } : {}),
       ...(failAt ? { failAt } : {}),
       verbose: Boolean(args.verbose),
+      iam: args.iam !== false,
       log,
       progress: stderrProgress(),
     }).catch((error: unknown) => {

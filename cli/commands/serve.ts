@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineCommand } from 'citty';
 import { noLocalRunYet } from '../../local/data-dir.js';
 import { UsageError } from '../errors.js';
@@ -22,6 +23,12 @@ export default defineCommand({
     port: { type: 'string', description: 'port on 127.0.0.1 (0 picks a free one)', default: '3000' },
     'data-dir': { type: 'string', description: 'where `recs run` left its state', default: '.recs' },
     quiet: { type: 'boolean', description: 'no access log line per request on stderr' },
+    iam: {
+      type: 'boolean',
+      description:
+        "check the functions' AWS calls against the stack's IAM policies (--no-iam turns it off, with a warning)",
+      default: true,
+    },
   },
   async run({ args }) {
     const port = Number(args.port);
@@ -41,7 +48,24 @@ export default defineCommand({
         import('../../local/jwt-keys.js'),
         import('../../local/experiment-file.js'),
       ]);
-    const dynamo = await startDynamo(dynamoDir);
+    // The stack's policies, read afresh from serverless.yml and resources/: each route's function signs as itself.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const [{ LocalIam }, { runWithEnv }] = await Promise.all([
+      import('../../local/iam/local-iam.js'),
+      import('../../local/iam/scoped-env.js'),
+    ]);
+    const iam = args.iam === false ? undefined : await LocalIam.load({ root });
+    if (!iam)
+      process.stderr.write(
+        "recs serve: ⚠ IAM enforcement is off (--no-iam): calls are not checked against the stack's policies\n",
+      );
+    const runAs = <T>(functionName: string, invocation: () => Promise<T>): Promise<T> => {
+      const principal = iam?.functionPrincipal(functionName);
+      return iam && principal && iam.stack.principals.has(principal)
+        ? runWithEnv(iam.envFor(principal), invocation)
+        : invocation();
+    };
+    const dynamo = await startDynamo(dynamoDir, iam);
     const stopSignals = waitForStopSignal();
     try {
       // Before the handlers are imported: they build their SDK clients, which read these, at import.
@@ -55,6 +79,7 @@ export default defineCommand({
       const key = await jwt.loadOrCreateSigningKey(dataDir);
       const api = new LocalHttpApi({
         authorizer: jwt.localAuthorizerSettings(key),
+        runAs,
         // /reports/latest opens the warehouse per request (one at a time), never while serve starts: PGlite must
         // not have a folder open twice, so do not run `recs run` on the same data dir while serving reports.
         routes: await defaultLocalRoutes({ dataDir }),

@@ -18,12 +18,12 @@ export default defineCommand({
     json: { type: 'boolean', description: 'print {"token","subject","scope","expiresAt"}' },
   },
   async run({ args }) {
-    const { VIEWER_ID_PATTERN } = await import('../../functions/offers/request.js');
+    const { VIEWER_ID_PATTERN, VIEWER_ID_RULE } = await import('../../contracts/ids.js');
     const jwt = await import('../../local/jwt-keys.js');
     const viewer = args.viewer;
     if ((viewer === undefined) === !args.service) throw new UsageError('give exactly one of --viewer ID or --service');
     if (viewer !== undefined && !VIEWER_ID_PATTERN.test(viewer)) {
-      throw new UsageError('--viewer must be 1-64 characters from A-Z, a-z, 0-9, "_" and "-"');
+      throw new UsageError(`--viewer must be ${VIEWER_ID_RULE}`);
     }
     const expiresInSeconds = Number(args['expires-in']);
     if (!/^\d+$/.test(args['expires-in']) || expiresInSeconds < 1 || expiresInSeconds > 30 * 86_400) {

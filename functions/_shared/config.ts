@@ -14,6 +14,9 @@ export const requiredString = () => z.string().trim().min(1);
 export const numberWithDefault = (fallback: number) =>
   z.preprocess((value) => (value === undefined || value === '' ? fallback : value), z.coerce.number().finite());
 
+/** A positive integer from a string variable, required (its one default lives where the stack sets it). */
+export const positiveInt = () => z.coerce.number().int().positive();
+
 /** A positive integer from a string variable, with a default when unset or empty. */
 export const positiveIntWithDefault = (fallback: number) =>
   z.preprocess((value) => (value === undefined || value === '' ? fallback : value), z.coerce.number().int().positive());
@@ -54,7 +57,8 @@ export const loadQualityGateConfig = (env: NodeJS.ProcessEnv = process.env): Qua
 
 export const WriteRecsEnv = z.object({
   TABLE_NAME: requiredString(),
-  TTL_DAYS: positiveIntWithDefault(30),
+  /** Days a run's lists live; the stage parameter `ttlDays` in serverless.yml is the one default. */
+  TTL_DAYS: positiveInt(),
   /** BatchWriteItem requests in flight per invocation (one keep-alive client). */
   WRITE_CONCURRENCY: positiveIntWithDefault(8),
   /** Retrying stops this long before the Lambda timeout, so the batch fails loudly instead of timing out. */
@@ -66,8 +70,8 @@ export const loadWriteRecsConfig = (env: NodeJS.ProcessEnv = process.env): Write
 
 export const PublishRunEnv = z.object({
   TABLE_NAME: requiredString(),
-  /** The popular-shows fallback expires with the lists it stands in for. */
-  TTL_DAYS: positiveIntWithDefault(30),
+  /** The popular-shows fallback expires with the lists it stands in for (same `ttlDays` stage parameter). */
+  TTL_DAYS: positiveInt(),
 });
 export type PublishRunConfig = z.infer<typeof PublishRunEnv>;
 export const loadPublishRunConfig = (env: NodeJS.ProcessEnv = process.env): PublishRunConfig =>

@@ -6,17 +6,7 @@ import { z } from 'zod';
  * only moves forward, so an older run can never replace what a newer run published.
  */
 
-/** Run ids sort by execution start time: `YYYYMMDDTHHMMSSZ-<sanitized execution name>`. */
-export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}$/;
-export const RunId = z.string().regex(RUN_ID_PATTERN, 'not a run id (YYYYMMDDTHHMMSSZ-name)');
-
-/** Viewer ids never start with `#`: those partition keys hold the meta items below. */
-export const ViewerId = z
-  .string()
-  .min(1)
-  .max(256)
-  .refine((value) => !value.startsWith('#'), 'viewer ids must not start with #');
-
+/** Viewer ids (contracts/ids.ts) never contain `#`: those partition keys hold the meta items below. */
 export const LIVE_VIEWER_ID = '#live';
 export const POPULAR_VIEWER_ID = '#popular';
 export const RUN_VIEWER_ID = '#run';

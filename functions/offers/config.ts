@@ -1,12 +1,10 @@
 import * as z from 'zod/mini';
+import { PartnerId } from '../../contracts/ids.js';
 import { ConfigError } from '../_shared/errors.js';
 import { type Experiment, experimentFromEnv } from '../_shared/experiment.js';
 
 // Partner ids are lower-case (docs/contracts.md); a template must say where the show id goes.
-const DeepLinkTemplates = z.record(
-  z.string().check(z.regex(/^[a-z0-9]{1,32}$/)),
-  z.string().check(z.includes('{showId}')),
-);
+const DeepLinkTemplates = z.record(PartnerId, z.string().check(z.includes('{showId}')));
 
 const Env = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),

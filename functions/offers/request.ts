@@ -1,11 +1,10 @@
 import * as z from 'zod/mini';
+import { PARTNER_ID_PATTERN, VIEWER_ID_PATTERN, VIEWER_ID_RULE } from '../../contracts/ids.js';
+import { TOP_K } from '../../contracts/recommendation-list.js';
 import { InvalidInputError } from '../_shared/errors.js';
 
-/** Viewer ids as the whole system accepts them; `#` is reserved for meta items, so it can never match. */
-export const VIEWER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const PARTNER_PATTERN = /^[a-z0-9]{1,32}$/;
-const LIMIT_PATTERN = /^(?:[1-9]|10)$/;
-export const MAX_OFFERS = 10;
+const LIMIT_PATTERN = /^[1-9][0-9]?$/;
+export const MAX_OFFERS = TOP_K;
 const QUERY_PARAMETERS: ReadonlySet<string> = new Set(['limit', 'partner']);
 
 /** A validated `GET /viewers/{viewerId}/offers` request. */
@@ -31,7 +30,7 @@ export function parseOffersRequest(event: unknown): OffersRequest {
   // The route gives {viewerId}; the raw path is only a fallback for an integration set up without it.
   const viewerId = pathParameters?.viewerId ?? rawPath?.match(/^\/viewers\/([^/]*)\/offers$/)?.[1];
   if (viewerId === undefined || !VIEWER_ID_PATTERN.test(viewerId)) {
-    throw new InvalidInputError('viewerId must be 1-64 characters from A-Z, a-z, 0-9, "_" and "-"', 'viewerId');
+    throw new InvalidInputError(`viewerId must be ${VIEWER_ID_RULE}`, 'viewerId');
   }
 
   const query = queryStringParameters ?? {};
@@ -46,10 +45,10 @@ export function parseOffersRequest(event: unknown): OffersRequest {
     }
   }
   const { limit, partner } = query;
-  if (limit !== undefined && !LIMIT_PATTERN.test(limit)) {
+  if (limit !== undefined && !(LIMIT_PATTERN.test(limit) && Number(limit) <= MAX_OFFERS)) {
     throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_OFFERS}`, 'limit');
   }
-  if (partner !== undefined && !PARTNER_PATTERN.test(partner)) {
+  if (partner !== undefined && !PARTNER_ID_PATTERN.test(partner)) {
     throw new InvalidInputError('partner must be a partner id (lower-case letters and digits)', 'partner');
   }
   return { viewerId, limit: limit === undefined ? MAX_OFFERS : Number(limit), ...(partner ? { partner } : {}) };

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../_shared/errors.js';
-import {
-  MAX_JOB_BASE_NAME_CHARS,
-  makeJobBaseName,
-  makeRunId,
-  type PrepareRunDeps,
-  prepareRun,
-  sanitizeExecutionName,
-} from './prepare-run.js';
+import { makeRunId, sanitizeExecutionName } from '../_shared/run-layout.js';
+import { MAX_JOB_BASE_NAME_CHARS, makeJobBaseName, type PrepareRunDeps, prepareRun } from './prepare-run.js';
 import { UNLOAD_SELECTS } from './unload-sql.generated.js';
 
 const deps: PrepareRunDeps = {
@@ -73,6 +67,7 @@ describe('prepareRun', () => {
         'accounts',
         'catalog',
         'dataQuality',
+        'exposures',
         'fanoutResults',
         'model',
         'popular',

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../_shared/errors.js';
+import { RUN_PREFIX_PATTERN } from '../_shared/run-layout.js';
 
 /**
  * Wraps the portable SELECTs of `sql/` in Redshift's UNLOAD, the one Redshift-only piece of SQL text
@@ -7,7 +8,6 @@ import { InvalidInputError } from '../_shared/errors.js';
  */
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const PREFIX_PATTERN = /^runs\/\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}\/[a-z-]+\/$/;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 // KMS's own KeyId pattern (key id, key ARN, alias): no quote or backslash can get in.
 const KMS_KEY_ID_PATTERN = /^[A-Za-z0-9:/_-]{1,2048}$/;
@@ -99,7 +99,8 @@ export function renderUnload(
   { iamRoleArn, kmsKeyId }: UnloadCredentials,
 ): string {
   if (!BUCKET_PATTERN.test(target.bucket)) throw new InvalidInputError(`bad bucket name "${target.bucket}"`, 'bucket');
-  if (!PREFIX_PATTERN.test(target.prefix)) throw new InvalidInputError(`bad S3 prefix "${target.prefix}"`, 'prefix');
+  if (!RUN_PREFIX_PATTERN.test(target.prefix))
+    throw new InvalidInputError(`bad S3 prefix "${target.prefix}"`, 'prefix');
   if (!ROLE_ARN_PATTERN.test(iamRoleArn)) throw new InvalidInputError('bad IAM role ARN', 'iamRoleArn');
   if (!KMS_KEY_ID_PATTERN.test(kmsKeyId)) throw new InvalidInputError('bad KMS key id', 'kmsKeyId');
   const options = UNLOAD_OPTIONS[target.channel];

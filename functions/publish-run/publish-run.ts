@@ -8,12 +8,12 @@ import {
   LivePointer,
   type PopularShow,
   popularKey,
-  RunId,
   type RunStatus,
   runRecordKey,
   ttlEpochSeconds,
 } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
+import { RunId } from '../_shared/run-layout.js';
 import { readLines } from '../write-recs/lines.js';
 
 /**
@@ -153,13 +153,20 @@ const PopularRow = z.object({
   rank: z.coerce.number().int().positive(),
 });
 
-/** The popular UNLOAD (one row per show × partner) folded into one entry per show, by rank. */
+/** Longest popular row read (a row is ~200 characters; anything near this is not one). */
+const MAX_POPULAR_ROW_CHARS = 64 * 1024;
+
+/**
+ * The popular UNLOAD (one row per show × partner) folded into one entry per show, by rank; rows that cannot be
+ * read (too long, not JSON, missing fields) are logged and counted in `skippedRows`, never silently dropped.
+ */
 export async function readPopularShows(
   bucket: string,
   prefix: string,
   deps: Pick<PublishRunDeps, 's3' | 'logger'>,
-): Promise<PopularShow[]> {
+): Promise<{ shows: PopularShow[]; skippedRows: number }> {
   const shows = new Map<string, PopularShow>();
+  let skippedRows = 0;
   let token: string | undefined;
   do {
     const page = await deps.s3.send(
@@ -168,13 +175,19 @@ export async function readPopularShows(
     for (const object of page.Contents ?? []) {
       if (!object.Key) continue;
       const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-      for await (const line of readLines(out.Body as AsyncIterable<Uint8Array>, 64 * 1024)) {
+      for await (const line of readLines(out.Body as AsyncIterable<Uint8Array>, MAX_POPULAR_ROW_CHARS)) {
+        if (line.isTooLong) {
+          skippedRows++;
+          deps.logger.warn('popular row skipped', { key: object.Key, line: line.lineNumber, reason: 'too-long' });
+          continue;
+        }
         if (line.text.trim() === '') continue;
         let row: z.infer<typeof PopularRow>;
         try {
           row = PopularRow.parse(JSON.parse(line.text));
         } catch {
-          deps.logger.warn('popular row skipped', { key: object.Key, line: line.lineNumber });
+          skippedRows++;
+          deps.logger.warn('popular row skipped', { key: object.Key, line: line.lineNumber, reason: 'invalid' });
           continue;
         }
         const show = shows.get(row.show_id) ?? {
@@ -192,9 +205,12 @@ export async function readPopularShows(
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return [...shows.values()]
-    .map((show) => ({ ...show, partners: show.partners.sort() }))
-    .sort((a, b) => a.rank - b.rank || a.showId.localeCompare(b.showId));
+  return {
+    shows: [...shows.values()]
+      .map((show) => ({ ...show, partners: show.partners.sort() }))
+      .sort((a, b) => a.rank - b.rank || a.showId.localeCompare(b.showId)),
+    skippedRows,
+  };
 }
 
 /**
@@ -256,7 +272,11 @@ export async function publishRun(event: PublishRunEvent, deps: PublishRunDeps): 
   const nowMs = deps.now();
   const publishedAt = new Date(nowMs).toISOString();
   const counts = await sumFanoutResults(event.fanout.ResultWriterDetails, deps.s3);
-  const popular = await readPopularShows(run.bucket, run.prefixes.popular, deps);
+  const { shows: popular, skippedRows: skippedPopularRows } = await readPopularShows(
+    run.bucket,
+    run.prefixes.popular,
+    deps,
+  );
   const badRows = run.prefixes.dataQuality
     ? await readBadRows(deps.s3, run.bucket, run.prefixes.dataQuality)
     : undefined;
@@ -288,7 +308,7 @@ export async function publishRun(event: PublishRunEvent, deps: PublishRunDeps): 
         modelVersion: model.name,
         trainingJobName: training.jobName,
         asOf: run.asOf,
-        counts: { ...counts, popularShows: popular.length },
+        counts: { ...counts, popularShows: popular.length, skippedPopularRows },
         ...(badRows ? { badRows } : {}),
         metrics: {
           ndcg: quality.ndcg,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '../../contracts/recommendation-list.js';
 import { InvalidInputError } from '../_shared/errors.js';
-import { evaluateQuality, METRIC_NAMES } from './quality-gate.js';
+import { evaluateQuality } from './quality-gate.js';
 
 const thresholds = { minLift: 0.1, maxDrop: 0.2 };
 const metrics = (ndcg: number, popularityNdcg: number, recall = 0.3) => [

@@ -1,7 +1,9 @@
 import { GetCommand, type GetCommandInput, type GetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { LIVE_KEY, LivePointer, RunId } from '../_shared/dynamo-table.js';
+import { METRIC_NAMES } from '../../contracts/recommendation-list.js';
+import { LIVE_KEY, LivePointer } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
+import { RunId } from '../_shared/run-layout.js';
 
 /** SageMaker's FinalMetricDataList, named by the ASL's MetricDefinitions. */
 export const QualityGateEvent = z.object({
@@ -9,12 +11,6 @@ export const QualityGateEvent = z.object({
   metrics: z.array(z.looseObject({ MetricName: z.string(), Value: z.number() })),
 });
 export type QualityGateEvent = z.infer<typeof QualityGateEvent>;
-
-export const METRIC_NAMES = {
-  ndcg: 'validation:ndcg@10',
-  recall: 'validation:recall@10',
-  popularityNdcg: 'validation:popularity_ndcg@10',
-} as const;
 
 export interface QualityThresholds {
   /** ndcg must reach popularityNdcg × (1 + minLift). */

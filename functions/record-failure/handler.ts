@@ -12,6 +12,11 @@ const deps: RecordFailureDeps = {
   s3: makeS3Client(),
   tableName: config.TABLE_NAME,
   now: Date.now,
+  onBadRowsUnreadable: (error) =>
+    logger.warn('data-quality counts unreadable; recording the failure without them', {
+      errorName: error instanceof Error ? error.name : typeof error,
+      errorMessage: error instanceof Error ? error.message : String(error),
+    }),
 };
 
 /**

@@ -3,13 +3,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type BadRows, readBadRows } from '../_shared/data-quality.js';
-import { RUN_ID_PATTERN, runRecordKey } from '../_shared/dynamo-table.js';
+import { runRecordKey } from '../_shared/dynamo-table.js';
 import { RecsError } from '../_shared/errors.js';
+import { isRunId, isStagePrefix } from '../_shared/run-layout.js';
 
 /**
- * RecordFailure: marks the run record FAILED with the caught error. It never touches `#live` or any
- * viewer list, so the lists of the last good run keep being served. A Catch can fire before PrepareRun
- * produced `$.run`; then the record is keyed by the execution name instead of a run id.
+ * RecordFailure: marks the run record FAILED with the execution's error. The EventBridge rule on the
+ * execution's status change delivers it after the run ended (status-change.ts). It never touches `#live` or any
+ * viewer list, so the lists of the last good run keep being served. A run that failed before PrepareRun has no
+ * `$.run`; then the record is keyed by the execution name instead of a run id.
  */
 
 export const RecordFailureEvent = z.object({
@@ -36,6 +38,8 @@ export interface RecordFailureDeps {
   s3?: Pick<S3Client, 'send'>;
   tableName: string;
   now: () => number;
+  /** Told when the data-quality counts could not be read (the record is written without them). */
+  onBadRowsUnreadable?: (error: unknown) => void;
 }
 
 // A Cause can be a whole stack trace or SageMaker's FailureReason; the record keeps the useful head.
@@ -44,7 +48,7 @@ const MAX_CAUSE_CHARS = 4_000;
 /** The record's sort key: the run id, or `unprepared-<execution name>` when PrepareRun never ran. */
 export function failureRunId(event: RecordFailureEvent): string {
   const runId = event.state.run?.runId;
-  if (runId !== undefined && RUN_ID_PATTERN.test(runId)) return runId;
+  if (runId !== undefined && isRunId(runId)) return runId;
   return `unprepared-${event.executionName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}`;
 }
 
@@ -52,8 +56,11 @@ export function failureRunId(event: RecordFailureEvent): string {
 async function failureBadRows(event: RecordFailureEvent, deps: RecordFailureDeps): Promise<BadRows | undefined> {
   const run = event.state.run;
   const prefix = run?.prefixes?.dataQuality;
-  if (!deps.s3 || !run?.bucket || !prefix || !/^runs\/[A-Za-z0-9_-]+\/data-quality\/$/.test(prefix)) return undefined;
-  return readBadRows(deps.s3, run.bucket, prefix).catch(() => undefined);
+  if (!deps.s3 || !run?.bucket || !prefix || !isStagePrefix(prefix, 'dataQuality')) return undefined;
+  return readBadRows(deps.s3, run.bucket, prefix).catch((error: unknown) => {
+    deps.onBadRowsUnreadable?.(error);
+    return undefined;
+  });
 }
 
 /** Writes `status: FAILED` and the error; a run already PUBLISHED keeps its status and gets `lastError`. */

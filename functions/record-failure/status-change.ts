@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { makePrefixes, makeRunId } from '../prepare-run/prepare-run.js';
+import { makeRunId, runPrefixes } from '../_shared/run-layout.js';
 import type { RecordFailureEvent } from './record-failure.js';
 
 /**
@@ -32,7 +32,7 @@ export function failureFromStatusChange(event: ExecutionStatusChange, bucket: st
   let run: NonNullable<RecordFailureEvent['state']['run']> | undefined;
   try {
     const runId = makeRunId(name, new Date(startDate));
-    run = { runId, bucket, prefixes: { dataQuality: makePrefixes(runId).dataQuality } };
+    run = { runId, bucket, prefixes: { dataQuality: runPrefixes(runId).dataQuality } };
   } catch {
     run = undefined; // recordFailure keys such a run by its execution name
   }

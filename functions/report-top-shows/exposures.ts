@@ -9,6 +9,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
+import { isRunId, isTransformOutputKey, runPrefixes } from '../_shared/run-layout.js';
 import { readLines } from '../write-recs/lines.js';
 import { parseTransformLine } from '../write-recs/transform-line.js';
 
@@ -177,7 +178,9 @@ export async function writeExposuresFile(
   const stats: ExposureFileStats = { key, objects: 0, viewers: 0, rows: 0, skippedLines: 0 };
   const out = new StreamedObject(s3, input.bucket, key, options.partBytes ?? EXPOSURE_PART_BYTES);
   try {
-    const keys = (await listKeys(s3, input.bucket, input.recommendationsPrefix)).filter((k) => k.endsWith('.out'));
+    const keys = (await listKeys(s3, input.bucket, input.recommendationsPrefix)).filter((key) =>
+      isTransformOutputKey(input.runId, key),
+    );
     for (const objectKey of keys) {
       stats.objects++;
       const object = await s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: objectKey }));
@@ -216,7 +219,6 @@ export async function writeExposuresFile(
 }
 
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[A-Za-z0-9_-]{1,80}$/;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const EXPOSURE_COLUMNS = 'run_id, viewer_id, show_id, rank, recommended_at';
 
@@ -233,8 +235,8 @@ export function renderLoadExposures(target: {
 }): [deleteSql: string, copySql: string] {
   const { bucket, runId, exposuresPrefix, iamRoleArn } = target;
   if (!BUCKET_PATTERN.test(bucket)) throw new InvalidInputError(`bad bucket name "${bucket}"`, 'bucket');
-  if (!RUN_ID_PATTERN.test(runId)) throw new InvalidInputError(`bad run id "${runId}"`, 'runId');
-  if (exposuresPrefix !== `runs/${runId}/exposures/`) {
+  if (!isRunId(runId)) throw new InvalidInputError(`bad run id "${runId}"`, 'runId');
+  if (exposuresPrefix !== runPrefixes(runId).exposures) {
     throw new InvalidInputError(`bad exposures prefix "${exposuresPrefix}"`, 'exposuresPrefix');
   }
   if (!ROLE_ARN_PATTERN.test(iamRoleArn)) throw new InvalidInputError('bad IAM role ARN', 'iamRoleArn');

@@ -2,10 +2,21 @@ import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { principalFromEvent } from '../_shared/auth.js';
 import { makeS3Client } from '../_shared/aws.js';
-import { ConfigError, ForbiddenError, InvalidInputError, RecsError } from '../_shared/errors.js';
+import { ConfigError, ForbiddenError, InvalidInputError, RecsError, UnauthorizedError } from '../_shared/errors.js';
 import { type Experiment, experimentFromEnv } from '../_shared/experiment.js';
+import { type ErrorBody, errorResponse, type HttpResponse, isClientError, jsonResponse } from '../_shared/http.js';
 import { logger } from '../_shared/powertools.js';
+import {
+  compareRunIds,
+  isStagePrefix,
+  RUNS_ROOT,
+  RunId,
+  reportKeys,
+  runIdOfRoot,
+  runPrefixes,
+} from '../_shared/run-layout.js';
 import { renderLoadExposures, writeExposuresFile } from './exposures.js';
 import { DEFAULT_REPORT_TOP_N, DEFAULT_REPORT_WEEKS, generateReport } from './generate-report.js';
 import { filterReport } from './query.js';
@@ -32,20 +43,21 @@ export const loadReportConfig = (env: NodeJS.ProcessEnv = process.env): ReportCo
   return parsed.data;
 };
 
-const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_-]{1,80}$/;
 const RunEvent = z.object({
   run: z.object({
-    runId: z.string().regex(RUN_ID),
+    runId: RunId,
     bucket: z.string().min(1),
     asOf: z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'asOf must be an ISO date or timestamp'),
     prefixes: z.object({
-      report: z.string().regex(/^runs\/.+\/$/),
-      recommendations: z.string().regex(/^runs\/.+\/$/),
+      report: z.string().refine((prefix) => isStagePrefix(prefix, 'report'), 'not a runs/<runId>/report/ prefix'),
+      recommendations: z
+        .string()
+        .refine((prefix) => isStagePrefix(prefix, 'recommendations'), 'not a runs/<runId>/recommendations/ prefix'),
     }),
   }),
 });
 
-const HttpEvent = z.object({
+export const HttpEvent = z.object({
   requestContext: z.object({
     http: z.object({ method: z.string() }),
     authorizer: z
@@ -113,7 +125,7 @@ export async function writeRunReport(
   if (!config.REDSHIFT_IAM_ROLE_ARN) {
     throw new ConfigError('reportTopShows environment: REDSHIFT_IAM_ROLE_ARN is required to load the exposures');
   }
-  const exposuresPrefix = `runs/${run.runId}/exposures/`;
+  const exposuresPrefix = runPrefixes(run.runId).exposures;
   const exposures = await writeExposuresFile(s3, {
     bucket: run.bucket,
     runId: run.runId,
@@ -138,8 +150,7 @@ export async function writeRunReport(
     weekStartsOn: config.REPORT_WEEK_START,
     ...(experiment ? { experiment } : {}),
   });
-  const jsonKey = `${run.prefixes.report}report.json`;
-  const htmlKey = `${run.prefixes.report}report.html`;
+  const { json: jsonKey, html: htmlKey } = reportKeys(run.runId);
   await putObject(s3, run.bucket, jsonKey, JSON.stringify(report), 'application/json');
   await putObject(s3, run.bucket, htmlKey, html, 'text/html; charset=utf-8');
   logger.info('report written', {
@@ -159,28 +170,25 @@ async function putObject(s3: ReportDeps['s3'], bucket: string, key: string, body
   }
 }
 
-const json = (statusCode: number, body: unknown) => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-
-async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: ReportDeps) {
+/** `GET /reports/top-shows`: the newest report, filtered; scopes and error bodies as every route reads and writes them. */
+export async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 }: ReportDeps): Promise<HttpResponse> {
   try {
     // The JWT authorizer already demands the scope; checking again keeps a misconfigured route closed.
-    const jwt = event.requestContext.authorizer?.jwt;
-    const scopes = jwt?.scopes ?? String(jwt?.claims?.scope ?? '').split(' ');
-    if (config.REPORTS_SCOPE && !scopes.includes(config.REPORTS_SCOPE)) {
+    const principal = principalFromEvent(event);
+    if (!principal) throw new UnauthorizedError('a bearer token is required');
+    if (config.REPORTS_SCOPE && !principal.scopes.has(config.REPORTS_SCOPE)) {
       throw new ForbiddenError('the token lacks the reports scope');
     }
     const report = await latestReport(s3, config.BUCKET_NAME);
-    if (!report) return json(404, { error: { code: 'NotFound', message: 'no report has been written yet' } });
-    return json(200, filterReport(report, event.queryStringParameters ?? {}));
+    if (!report) {
+      return jsonResponse(404, {
+        error: { code: 'NotFound', message: 'no report has been written yet' },
+      } satisfies ErrorBody);
+    }
+    return jsonResponse(200, filterReport(report, event.queryStringParameters ?? {}));
   } catch (error) {
-    if (error instanceof InvalidInputError) return json(400, { error: { code: error.name, message: error.message } });
-    if (error instanceof ForbiddenError) return json(403, { error: { code: error.name, message: error.message } });
-    logger.error('report request failed', { error });
-    return json(500, { error: { code: 'InternalError', message: 'internal error' } });
+    if (!isClientError(error)) logger.error('report request failed', { error });
+    return errorResponse(error);
   }
 }
 
@@ -190,14 +198,17 @@ async function latestReport(s3: ReportDeps['s3'], bucket: string): Promise<TopSh
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/', Delimiter: '/', ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: RUNS_ROOT, Delimiter: '/', ContinuationToken: token }),
     );
-    for (const prefix of page.CommonPrefixes ?? []) if (prefix.Prefix) runIds.push(prefix.Prefix.slice(5, -1));
+    for (const { Prefix } of page.CommonPrefixes ?? []) {
+      const runId = Prefix === undefined ? undefined : runIdOfRoot(Prefix);
+      if (runId) runIds.push(runId);
+    }
     token = page.NextContinuationToken;
   } while (token);
-  for (const runId of runIds.sort().reverse().slice(0, 10)) {
+  for (const runId of runIds.sort(compareRunIds).reverse().slice(0, 10)) {
     try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/${runId}/report/report.json` }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKeys(runId).json }));
       return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('null'))) as TopShowsReport;
     } catch (error) {
       if ((error as { name?: string }).name !== 'NoSuchKey') throw error;

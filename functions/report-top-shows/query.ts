@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { PartnerId } from '../../contracts/ids.js';
 import { InvalidInputError } from '../_shared/errors.js';
 import { ALL_PARTNERS, type TopShowsReport } from './report.js';
 
 const Query = z.object({
   brand: z.string().min(1).max(64).optional(),
-  partner: z
-    .string()
-    .regex(/^[a-z0-9-]{1,32}$/)
-    .optional(),
+  partner: z.optional(PartnerId),
   week: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'week must be YYYY-MM-DD (a week start)')

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../_shared/errors.js';
 import { filterReport } from './query.js';
 import { buildReport, reportWindow, weekStart } from './report.js';
-import { REPORT_TOP_SHOWS_SQL } from './report-sql.generated.js';
-import { bindNamedParams } from './sql-runner.js';
 
 const window = reportWindow(new Date('2024-03-17T23:59:59Z'), 2);
 const row = (showId: string, partner: string, week: string, viewers: number) => ({
@@ -26,30 +24,6 @@ describe('report window', () => {
   it('starts on the Monday of the first of the weeks ending with the as-of week', () => {
     expect(window).toEqual({ since: '2024-03-04 00:00:00', asOf: '2024-03-17 23:59:59', weekStartsOn: 'monday' });
     expect(weekStart(new Date('2024-03-11T00:00:00Z')).toISOString()).toBe('2024-03-11T00:00:00.000Z');
-  });
-});
-
-describe('bindNamedParams', () => {
-  it('numbers each named parameter once and ignores quotes, casts and comments', () => {
-    const { text, values } = bindNamedParams("-- uses :x\nSELECT ':x', a::int, :x, :y, :x /* :y */", {
-      x: '1',
-      y: '2',
-    });
-
-    expect(text).toBe("\nSELECT ':x', a::int, $1, $2, $1 ");
-    expect(values).toEqual(['1', '2']);
-  });
-
-  it('binds the report SQL to exactly its five parameters', () => {
-    const { values } = bindNamedParams(REPORT_TOP_SHOWS_SQL, {
-      run_id: 'r',
-      since: 's',
-      as_of: 'a',
-      top_n: '10',
-      week_start_day: '0',
-    });
-
-    expect(values.sort()).toEqual(['0', '10', 'a', 'r', 's']);
   });
 });
 

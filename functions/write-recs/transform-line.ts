@@ -1,8 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { ViewerId } from '../_shared/dynamo-table.js';
-
-export const TOP_K = 10;
+import { PartnerId, ViewerId } from '../../contracts/ids.js';
+import { TOP_K } from '../../contracts/recommendation-list.js';
 
 /** One recommendation of a batch-transform output line (docs/contracts.md, serving container). */
 const TransformRecommendation = z.object({
@@ -10,7 +9,7 @@ const TransformRecommendation = z.object({
   title: z.string().max(256),
   genre: z.string().max(64),
   brand: z.string().max(64),
-  partner: z.string().min(1).max(32),
+  partner: PartnerId,
   score: z.number().finite(),
   reason: z.string().max(256).default(''),
 });

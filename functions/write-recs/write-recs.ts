@@ -1,7 +1,8 @@
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { RunId, ttlEpochSeconds } from '../_shared/dynamo-table.js';
+import { ttlEpochSeconds } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
+import { isTransformOutputKey, RunId, runPrefixes } from '../_shared/run-layout.js';
 import { BatchWriter, type BatchWriterDeps } from './batch-writer.js';
 import { WriteRecsError } from './errors.js';
 import { prefetch, readLines } from './lines.js';
@@ -58,7 +59,7 @@ export interface WriteRecsDeps extends Omit<BatchWriterDeps, 'tableName'> {
 /** Streams each object of the batch line by line and writes the valid lists; see the module comment. */
 export async function writeRecs(event: WriteRecsEvent, deps: WriteRecsDeps): Promise<WriteRecsResult> {
   const { bucket, runId, modelVersion } = event.BatchInput;
-  const recommendationsPrefix = `runs/${runId}/recommendations/`;
+  const recommendationsPrefix = runPrefixes(runId).recommendations;
   for (const { Key } of event.Items) {
     if (!Key.startsWith(recommendationsPrefix)) {
       throw new InvalidInputError(`object ${Key} is not under ${recommendationsPrefix}`, 'Items.Key');
@@ -83,6 +84,11 @@ export async function writeRecs(event: WriteRecsEvent, deps: WriteRecsDeps): Pro
   };
 
   for (const { Key } of event.Items) {
+    if (!isTransformOutputKey(runId, Key)) {
+      // The Map lists the whole prefix; anything else there (a marker, a manifest) is not a list of viewers.
+      deps.logger.warn('object skipped: not a transform output', { key: Key });
+      continue;
+    }
     let body: AsyncIterable<Uint8Array>;
     try {
       const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key }));

@@ -85,6 +85,9 @@ export class RedshiftDataEmulator {
   constructor(
     private readonly db: PGlite,
     private readonly s3: S3Client,
+    /** Runs an UNLOAD's or COPY's S3 work as the role its IAM_ROLE names (local/iam); default: as is. */
+    private readonly actAs: <T>(roleArn: string | undefined, work: () => Promise<T>) => Promise<T> = (_, work) =>
+      work(),
   ) {}
 
   /** Resolves when every submitted statement has finished (tests, shutdown). */
@@ -212,12 +215,13 @@ export class RedshiftDataEmulator {
     parameters?: ExecuteInput['Parameters'],
   ): Promise<{ rows: Record<string, unknown>[]; hasResultSet: boolean }> {
     const { text, values } = bindParameters(sql, parameters);
+    const role = /\bIAM_ROLE\s+'([^']+)'/i.exec(text)?.[1];
     if (isUnload(text)) {
-      await this.unload(text, values);
+      await this.actAs(role, () => this.unload(text, values));
       return { rows: [], hasResultSet: false };
     }
     if (isCopy(text)) {
-      await this.copy(text);
+      await this.actAs(role, () => this.copy(text));
       return { rows: [], hasResultSet: false };
     }
     if (values.length === 0) {

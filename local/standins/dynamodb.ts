@@ -1,10 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import dynalite from 'dynalite';
+import { gateDynalite } from '../iam/gates.js';
+import type { LocalIam } from '../iam/local-iam.js';
 import { serveOnLoopback } from './loopback.js';
 import type { RunningStandIn } from './s3.js';
 
-/** Starts dynalite on a free loopback port; with `directory` it persists to LevelDB there, else in memory. */
-export async function startDynamo(directory?: string): Promise<RunningStandIn> {
+/**
+ * Starts dynalite on a free loopback port; with `directory` it persists to LevelDB there, else in memory; with
+ * `iam`, IAM checks every request.
+ */
+export async function startDynamo(directory?: string, iam?: LocalIam): Promise<RunningStandIn> {
   if (directory) mkdirSync(directory, { recursive: true });
   const server = dynalite({
     createTableMs: 0,
@@ -12,5 +17,6 @@ export async function startDynamo(directory?: string): Promise<RunningStandIn> {
     updateTableMs: 0,
     ...(directory ? { path: directory } : {}),
   });
+  if (iam) gateDynalite(server, iam);
   return serveOnLoopback(server);
 }

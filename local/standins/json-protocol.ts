@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { jsonErrorOf } from '../iam/gates.js';
 import { serveOnLoopback } from './loopback.js';
 import type { RunningStandIn } from './s3.js';
 
@@ -15,6 +16,12 @@ export interface JsonProtocolService {
   timestampKey: RegExp;
   /** The wire error code of a thrown error (default: its name). */
   errorCode?: (error: Error) => string;
+  /** Runs before the handler (the IAM check); what it throws is answered as the service would. */
+  authorize?: (
+    action: string,
+    input: Record<string, unknown>,
+    headers: Record<string, string | string[] | undefined>,
+  ) => Promise<void>;
 }
 
 export async function startJsonProtocolServer(service: JsonProtocolService): Promise<RunningStandIn> {
@@ -47,8 +54,11 @@ export async function startJsonProtocolServer(service: JsonProtocolService): Pro
         if (!handler)
           return reply(400, { __type: 'UnknownOperationException', message: `unsupported action ${action}` });
         const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
+        await service.authorize?.(action, input, request.headers);
         reply(200, toWire(await handler(input)));
       } catch (error) {
+        const refused = jsonErrorOf(error);
+        if (refused) return reply(refused.status, { __type: refused.type, message: refused.message });
         const err = error as Error;
         reply(400, { __type: service.errorCode?.(err) ?? err.name, message: err.message });
       }

@@ -7,9 +7,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReport } from '../../functions/report-top-shows/generate-report.js';
 import type { TopShowsReport } from '../../functions/report-top-shows/report.js';
-import { loadSampleWarehouse, makeSampleWarehouse } from '../../functions/report-top-shows/sample-data.js';
-import { pgSqlRunner } from '../../functions/report-top-shows/sql-runner.js';
 import { launchChromium } from '../../local/headless-chromium.js';
+import { pgSqlRunner } from '../../local/pg-sql-runner.js';
+import { loadSampleWarehouse, makeSampleWarehouse } from '../../local/report-sample-data.js';
 
 const TUESDAY_NOON = new Date('2024-06-04T12:00:00Z');
 const LAST_COMPLETE_WEEK = '2024-05-27';

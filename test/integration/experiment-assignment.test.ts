@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignmentBucket, assignVariant, controlThreshold } from '../../functions/_shared/experiment.js';
 import { EXPERIMENT_ASSIGNMENT_SQL } from '../../functions/report-top-shows/experiment-assignment-sql.generated.js';
-import { pgSqlRunner } from '../../functions/report-top-shows/sql-runner.js';
+import { pgSqlRunner } from '../../local/pg-sql-runner.js';
 
 // Issue #18: the offers endpoint (TypeScript) and the report (warehouse SQL) must put every viewer in the same
 // variant without storing an assignment. Proved here through the local warehouse on 10,000 viewer ids.

@@ -1,8 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '../../contracts/recommendation-list.js';
 import { LIVE_KEY, popularKey, runRecordKey } from '../../functions/_shared/dynamo-table.js';
-import { type PublishRunDeps, type PublishRunEvent, publishRun } from '../../functions/publish-run/publish-run.js';
-import { METRIC_NAMES, qualityGate } from '../../functions/quality-gate/quality-gate.js';
+import {
+  type PublishRunDeps,
+  type PublishRunEvent,
+  publishRun,
+  readPopularShows,
+} from '../../functions/publish-run/publish-run.js';
+import { qualityGate } from '../../functions/quality-gate/quality-gate.js';
 import { recordFailure } from '../../functions/record-failure/record-failure.js';
 import { type AwsStandIns, startAwsStandIns } from '../support/aws-standins.js';
 
@@ -115,10 +121,47 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
     ]);
     expect(await get(runRecordKey(OLDER_RUN))).toMatchObject({
       status: 'PUBLISHED',
-      counts: { written: 350, skipped: 3, retried: 12, batches: 3, failedBatches: 1, objects: 6, popularShows: 2 },
+      counts: {
+        written: 350,
+        skipped: 3,
+        retried: 12,
+        batches: 3,
+        failedBatches: 1,
+        objects: 6,
+        popularShows: 2,
+        skippedPopularRows: 0,
+      },
       metrics: { ndcg: 0.3 },
       timings: { startedAt: '2024-05-01T02:00:00Z', durationSeconds: 93_600 },
     });
+  });
+
+  it('counts and logs popular rows it cannot read (too long, not JSON) instead of dropping them silently', async () => {
+    const prefix = 'runs/20240509T020000Z-bad-popular/popular/';
+    const good = {
+      show_id: 's1',
+      title: 'One',
+      genre: 'crime',
+      brand: 'a',
+      partner: 'hulu',
+      unique_viewers: 9,
+      rank: 1,
+    };
+    const tooLong = JSON.stringify({ ...good, title: 'x'.repeat(70_000) });
+    await aws.putText(`${prefix}0000_part_00.json`, [JSON.stringify(good), tooLong, '{oops', ''].join('\n'));
+    const warnings: Record<string, unknown>[] = [];
+
+    const popular = await readPopularShows(aws.bucket, prefix, {
+      s3: aws.s3,
+      logger: { warn: (_message: string, fields?: Record<string, unknown>) => warnings.push(fields ?? {}) },
+    });
+
+    expect(popular.shows.map((show) => show.showId)).toEqual(['s1']);
+    expect(popular.skippedRows).toBe(2);
+    expect(warnings.map((w) => [w.line, w.reason])).toEqual([
+      [2, 'too-long'],
+      [3, 'invalid'],
+    ]);
   });
 
   it('is idempotent: publishing the live run again keeps it live', async () => {
@@ -184,5 +227,28 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
       lastError: { Error: 'States.TaskFailed' },
     });
     expect(await get(LIVE_KEY)).toMatchObject({ liveRunId: NEWER_RUN });
+  });
+
+  it('records a failure whose data-quality counts cannot be read, and says why they are missing', async () => {
+    const runId = '20240507T020000Z-dq-unreadable';
+    const prefix = `runs/${runId}/data-quality/`;
+    await aws.putText(`${prefix}0000_part_00.json`, '{"kind": "nullIds", "row_count": "many"}\n{not json');
+    const unreadable: unknown[] = [];
+
+    await recordFailure(
+      { executionName: 'daily', state: { run: { runId, bucket: aws.bucket, prefixes: { dataQuality: prefix } } } },
+      {
+        dynamo: aws.doc,
+        s3: aws.s3,
+        tableName: aws.tableName,
+        now: () => NOW,
+        onBadRowsUnreadable: (e) => unreadable.push(e),
+      },
+    );
+
+    const record = await get(runRecordKey(runId));
+    expect(record).toMatchObject({ status: 'FAILED' });
+    expect(record?.badRows).toBeUndefined();
+    expect(unreadable).toHaveLength(1);
   });
 });

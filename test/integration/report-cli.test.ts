@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSampleWarehouse, makeSampleWarehouse } from '../../functions/report-top-shows/sample-data.js';
 import { LocalHttpApi, latestReportRoute } from '../../local/http-server.js';
 import { loadOrCreateSigningKey, localAuthorizerSettings, signToken } from '../../local/jwt-keys.js';
 import { renderLatestReport } from '../../local/report.js';
+import { loadSampleWarehouse, makeSampleWarehouse } from '../../local/report-sample-data.js';
 
 const recsBin = fileURLToPath(new URL('../../bin/recs.js', import.meta.url));
 const recs = (args: string[]) =>

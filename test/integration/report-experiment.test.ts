@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONTROL_SHARE, type Experiment } from '../../functions/_shared/experiment.js';
 import { buildExperimentReport, type ExperimentReport } from '../../functions/report-top-shows/experiment-report.js';
 import { REPORT_EXPERIMENT_SQL } from '../../functions/report-top-shows/report-experiment-sql.generated.js';
-import { pgSqlRunner } from '../../functions/report-top-shows/sql-runner.js';
+import { pgSqlRunner } from '../../local/pg-sql-runner.js';
 import { RETENTION_MODEL } from '../../local/sample-activity.js';
 import { generateSample, loadSample } from '../../local/sample-data.js';
 

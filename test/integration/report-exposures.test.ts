@@ -4,9 +4,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReportConfig, writeRunReport } from '../../functions/report-top-shows/handler.js';
 import type { TopShowsReport } from '../../functions/report-top-shows/report.js';
-import { createReportTables, insertRows } from '../../functions/report-top-shows/sample-data.js';
 import { RedshiftDataEmulator } from '../../local/redshift/data-api.js';
 import { startRedshiftDataServer } from '../../local/redshift/server.js';
+import { createReportTables, insertRows } from '../../local/report-sample-data.js';
 import type { RunningStandIn } from '../../local/standins/s3.js';
 import { type AwsStandIns, startAwsStandIns } from '../support/aws-standins.js';
 

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReport } from '../../functions/report-top-shows/generate-report.js';
 import { reportParams, reportWindow } from '../../functions/report-top-shows/report.js';
 import { REPORT_TOP_SHOWS_SQL } from '../../functions/report-top-shows/report-sql.generated.js';
-import { createReportTables, insertRows } from '../../functions/report-top-shows/sample-data.js';
-import { pgSqlRunner, type SqlRow } from '../../functions/report-top-shows/sql-runner.js';
+import type { SqlRow } from '../../functions/report-top-shows/sql-runner.js';
+import { pgSqlRunner } from '../../local/pg-sql-runner.js';
+import { createReportTables, insertRows } from '../../local/report-sample-data.js';
 
 // A small fixed warehouse whose figures are worked out by hand in the comments (weeks start on Monday).
 // W0 = 2024-02-26 (read only for week-over-week), W1 = 2024-03-04, W2 = 2024-03-11; as-of Sunday 2024-03-17 23:59:59.

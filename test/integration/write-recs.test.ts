@@ -155,6 +155,21 @@ describe('writeRecs against the local stand-ins', () => {
     expect((await rowsOf(runId)).map((row) => row.viewerId).sort()).toEqual([viewerIdOf(1), viewerIdOf(3)]);
   });
 
+  it('reads only transform outputs (*.out), as the report does, and logs any other object it was handed', async () => {
+    const runId = '20240505T030000Z-other-objects';
+    const output = `runs/${runId}/recommendations/part-0.out`;
+    const marker = `runs/${runId}/recommendations/_SUCCESS`;
+    await aws.putText(output, transformLine(viewerIdOf(1)));
+    await aws.putText(marker, transformLine(viewerIdOf(2)));
+    const { logger, warnings } = capturingLogger();
+
+    const result = await writeRecs(batch(runId, [output, marker]), deps({ logger }));
+
+    expect(result).toMatchObject({ written: 1, skipped: 0 });
+    expect(warnings).toEqual([{ key: marker }]);
+    expect((await rowsOf(runId)).map((row) => row.viewerId)).toEqual([viewerIdOf(1)]);
+  });
+
   it('fails loudly with ThrottledError when the time budget runs out', async () => {
     const runId = '20240506T020000Z-budget';
     const key = `runs/${runId}/recommendations/part-0.out`;

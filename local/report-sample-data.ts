@@ -10,7 +10,7 @@ export interface SqlExecutor {
 /** Creates the core tables (sql/schema.sql) and the report's own (sql/schema_report.sql). */
 export async function createReportTables(db: SqlExecutor): Promise<void> {
   for (const file of ['schema.sql', 'schema_report.sql']) {
-    await db.exec(readFileSync(fileURLToPath(new URL(`../../sql/${file}`, import.meta.url)), 'utf8'));
+    await db.exec(readFileSync(fileURLToPath(new URL(`../sql/${file}`, import.meta.url)), 'utf8'));
   }
 }
 

@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  compareRunIds,
+  isStagePrefix,
+  isTransformOutputKey,
+  makeRunId,
+  parseRunId,
+  RUN_PREFIX_PATTERN,
+  runIdOfRoot,
+  runPrefixes,
+} from './run-layout.js';
+
+const instant = fc.date({
+  min: new Date('2000-01-01T00:00:00Z'),
+  max: new Date('2099-12-31T23:59:59Z'),
+  noInvalidDate: true,
+});
+
+describe('run layout', () => {
+  it('parses back the start time (to the second) and name a run id was made from', () => {
+    fc.assert(
+      fc.property(instant, fc.stringMatching(/^[A-Za-z0-9_-]{1,80}$/), (start, name) => {
+        const parsed = parseRunId(makeRunId(name, start));
+        expect(parsed?.startTime.getTime()).toBe(Math.floor(start.getTime() / 1000) * 1000);
+        expect(parsed?.name).toBe(name.replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '') || 'run');
+      }),
+    );
+  });
+
+  it('orders run ids by start time, whatever their names', () => {
+    fc.assert(
+      fc.property(instant, instant, fc.string(), fc.string(), (a, b, nameA, nameB) => {
+        fc.pre(Math.floor(a.getTime() / 1000) !== Math.floor(b.getTime() / 1000));
+        const order = Math.sign(compareRunIds(makeRunId(nameA, a), makeRunId(nameB, b)));
+        expect(order).toBe(Math.sign(a.getTime() - b.getTime()));
+      }),
+    );
+  });
+
+  it('refuses what is not a run id', () => {
+    for (const text of ['', 'local', '20240501T020000Z-', '20240501T020000Z-a/b', '20241301T020000Z-x']) {
+      expect(parseRunId(text)).toBeUndefined();
+    }
+  });
+
+  it('puts every stage of a run under runs/<runId>/, each prefix its own', () => {
+    const runId = '20240501T020000Z-daily';
+    const prefixes = Object.values(runPrefixes(runId));
+    expect(new Set(prefixes).size).toBe(prefixes.length);
+    for (const prefix of prefixes) {
+      expect(prefix.startsWith(`runs/${runId}/`)).toBe(true);
+      expect(prefix).toMatch(RUN_PREFIX_PATTERN);
+    }
+    expect(runPrefixes(runId).transformInput).toBe(`runs/${runId}/transform-input/`);
+  });
+
+  it('tells a stage prefix of some run from any other string', () => {
+    const prefixes = runPrefixes('20240501T020000Z-daily');
+    expect(isStagePrefix(prefixes.dataQuality, 'dataQuality')).toBe(true);
+    expect(isStagePrefix(prefixes.dataQuality, 'report')).toBe(false);
+    expect(isStagePrefix('runs/x/data-quality/', 'dataQuality')).toBe(false);
+    expect(isStagePrefix('runs/20240501T020000Z-a/../b/data-quality/', 'dataQuality')).toBe(false);
+  });
+
+  it('reads the run id of a runs/<runId>/ listing prefix and nothing else', () => {
+    expect(runIdOfRoot('runs/20240501T020000Z-daily/')).toBe('20240501T020000Z-daily');
+    expect(runIdOfRoot('runs/tmp/')).toBeUndefined();
+    expect(runIdOfRoot('other/20240501T020000Z-daily/')).toBeUndefined();
+  });
+
+  it("has one rule for transform outputs: <name>.out under the run's recommendations/", () => {
+    const prefix = runPrefixes('20240501T020000Z-daily').recommendations;
+    expect(isTransformOutputKey('20240501T020000Z-daily', `${prefix}part-0000.json.out`)).toBe(true);
+    expect(isTransformOutputKey('20240501T020000Z-daily', `${prefix}_SUCCESS`)).toBe(false);
+    expect(isTransformOutputKey('20240501T020000Z-daily', `${prefix}.out`)).toBe(false);
+    expect(isTransformOutputKey('20240502T020000Z-daily', `${prefix}part-0000.json.out`)).toBe(false);
+  });
+});
