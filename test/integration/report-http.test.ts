@@ -44,6 +44,7 @@ beforeAll(async () => {
       REPORTS_SCOPE: 'reports/read',
       REPORT_WEEKS: 8,
       REPORT_TOP_N: 10,
+      REPORT_WEEK_START: 'monday',
     },
     s3: aws.s3,
     redshift: { send: () => Promise.reject(new Error('the HTTP path never queries Redshift')) },

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReport } from '../../functions/report-top-shows/generate-report.js';
 import { filterReport } from '../../functions/report-top-shows/query.js';
 import type { WeekStartDay } from '../../functions/report-top-shows/report.js';
-import { createReportTables, insertRows } from '../../functions/report-top-shows/sample-data.js';
-import { pgSqlRunner } from '../../functions/report-top-shows/sql-runner.js';
+import { pgSqlRunner } from '../../local/pg-sql-runner.js';
+import { createReportTables, insertRows } from '../../local/report-sample-data.js';
 
 // Week selection on the real SQL (issue #16), the clock pinned per case. Monday weeks: W0 = 2024-02-26 (data starts
 // Wednesday 02-28), W1 = 2024-03-04, W2 = 2024-03-11. Brand A = shows s1, s2; brand B = s3.
