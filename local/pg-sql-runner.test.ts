@@ -13,9 +13,15 @@ describe('bindNamedParams', () => {
     expect(values).toEqual(['1', '2']);
   });
 
-  it('binds the report SQL to exactly its four parameters', () => {
-    const { values } = bindNamedParams(REPORT_TOP_SHOWS_SQL, { run_id: 'r', since: 's', as_of: 'a', top_n: '10' });
+  it('binds the report SQL to exactly its five parameters', () => {
+    const { values } = bindNamedParams(REPORT_TOP_SHOWS_SQL, {
+      run_id: 'r',
+      since: 's',
+      as_of: 'a',
+      top_n: '10',
+      week_start_day: '0',
+    });
 
-    expect(values.sort()).toEqual(['10', 'a', 'r', 's']);
+    expect(values.sort()).toEqual(['0', '10', 'a', 'r', 's']);
   });
 });
