@@ -88,6 +88,11 @@ export interface StartExecutionOptions {
   input?: Json;
   /** `recs run --fail-at`: a fault to inject (local/faults.ts). */
   failAt?: FaultSpec;
+  /**
+   * The execution's start time, which names its run (to the second); default now. Tests set it so executions get
+   * distinct, ordered run ids without waiting for the clock.
+   */
+  startTime?: Date;
 }
 
 /**
@@ -160,6 +165,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
         executionDir,
         input: start.input ?? {},
         faults: new FaultInjector(start.failAt),
+        ...(start.startTime ? { startTime: start.startTime } : {}),
       });
     },
     async redrive(executionName) {
@@ -223,6 +229,7 @@ interface ExecuteOptions extends LocalSessionOptions {
   statementsPath: string;
   /** Set for a redrive: the recorded execution and the state it resumes at. */
   redrive?: { record: ExecutionRecord; startAt: string };
+  startTime?: Date;
 }
 
 async function execute(
@@ -231,7 +238,7 @@ async function execute(
   options: ExecuteOptions,
 ): Promise<ExecutionSummary> {
   const { executionName, executionDir, log, faults } = options;
-  const started = new Date();
+  const started = options.startTime ?? new Date();
   const arn = executionArn(executionName);
   const previous = options.redrive?.record;
   const redriveCount = previous ? previous.redriveCount + 1 : 0;
