@@ -108,6 +108,7 @@ describe('container contract', () => {
       ['brand', 'genre', 'partner', 'reason', 'score', 'showId', 'title'].sort(),
     );
     expect(lines[1]).toEqual({ line: 2, error: { code: 'InvalidJson', message: expect.any(String) } });
+    expect(lines[2].recommendations.length).toBeGreaterThan(0);
     expect(lines[2].recommendations.every((r: { partner: string }) => r.partner === 'hulu')).toBe(true);
     expect(lines[3].recommendations).toHaveLength(4); // unknown viewer: popularity
     expect(lines[4]).toMatchObject({ line: 5, error: { code: 'InvalidRequest' } });
