@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assignVariant, DEFAULT_CONTROL_SHARE, type Variant } from '../functions/_shared/experiment.js';
 import { type RatioSums, retentionLift } from '../functions/report-top-shows/experiment-stats.js';
+import { makeRng } from '../local/rng.js';
 import { weeklyActivity } from '../local/sample-activity.js';
-import { makeRng } from '../local/sample-data.js';
 
 // Issue #18, "proving the analysis": the interval's coverage, simulated through the same statistics code the report
 // runs on the warehouse's sums, with the same weekly activity model `recs run --simulate-lift` plants in the sample.
