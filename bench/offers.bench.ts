@@ -22,6 +22,8 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { type BuildOptions, build } from 'esbuild';
+import { loadHttpApiWiring } from '../local/http-routes.js';
+import { lambdaBuildOptions } from '../local/lambda-bundle.js';
 import { ensureRecommendationsTable } from '../local/tables.js';
 
 const { values: flags } = parseArgs({
@@ -50,32 +52,25 @@ const progress = (line: string) => {
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TABLE_NAME = 'recommendations';
+// The offers function's environment as serverless.yml gives it (resolved for the local stage), not a copy.
+const OFFERS_ENV = offersEnvironment();
+const TABLE_NAME = OFFERS_ENV.TABLE_NAME;
+const DEEP_LINK_TEMPLATES = OFFERS_ENV.DEEP_LINK_TEMPLATES;
 const RUN_ID = '20250101T030000Z-bench';
 const PARTNERS = ['hulu', 'youtube', 'appletv', 'own'] as const;
-const DEEP_LINK_TEMPLATES = JSON.stringify({
-  hulu: 'https://www.hulu.com/watch/{showId}',
-  youtube: 'https://www.youtube.com/watch?v={showId}',
-  appletv: 'https://tv.apple.com/show/{showId}',
-  own: 'https://watch.example.com/shows/{showId}',
-});
 const viewerId = (index: number) => `viewer-${String(index).padStart(6, '0')}`;
 const randomViewer = () => viewerId(Math.floor(Math.random() * VIEWERS));
 
-/** Bundle options for the offers Lambda: serverless.yml's esbuild settings plus ESM main fields and the credentials alias. */
-const OFFERS_BUILD_OPTIONS: BuildOptions = {
-  entryPoints: [join(ROOT, 'functions/offers/handler.ts')],
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // ESM entry points of the SDK tree-shake; the CommonJS ones (esbuild's default for platform node) do not.
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-  alias: { '@aws-sdk/credential-provider-node': join(ROOT, 'functions/offers/env-credentials.ts') },
-  logLevel: 'error',
-};
+/** The offers Lambda's bundle exactly as serverless-esbuild builds it (serverless.yml `custom.esbuild`). */
+const OFFERS_BUILD_OPTIONS: BuildOptions = { ...lambdaBuildOptions(ROOT, 'offers'), logLevel: 'error' };
+
+function offersEnvironment(): { TABLE_NAME: string; DEEP_LINK_TEMPLATES: string } {
+  const environment = loadHttpApiWiring({ root: ROOT }).functions.offers?.environment ?? {};
+  const { TABLE_NAME: table, DEEP_LINK_TEMPLATES: templates } = environment;
+  if (!table || !templates)
+    throw new Error('serverless.yml gives the offers function no TABLE_NAME or DEEP_LINK_TEMPLATES');
+  return { TABLE_NAME: table, DEEP_LINK_TEMPLATES: templates };
+}
 
 function percentile(samples: readonly number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);

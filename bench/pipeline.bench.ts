@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLocalSession } from '../local/runtime.js';
@@ -47,21 +47,41 @@ if (only === undefined) {
   };
   // `--only=default` runs one case (its pair with and without IAM).
   const selected = process.argv.find((arg) => arg.startsWith('--only='))?.split('=')[1];
+  // `--repeats=N` (1) runs N pairs, alternating which goes first so a load change on a shared box hits both sides;
+  // the ratios are per pair and their median is the figure.
+  const repeats = Math.max(1, Number(process.argv.find((arg) => arg.startsWith('--repeats='))?.split('=')[1] ?? 1));
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  };
+  const round3 = (value: number) => Math.round(value * 1000) / 1000;
   for (const { name } of cases.filter((c) => selected === undefined || c.name === selected)) {
-    const without = await runCase(name, false);
-    const withIam = await runCase(name, true);
-    if (!without || !withIam) continue;
-    const ratio = (key: string) => Math.round((Number(withIam[key]) / Number(without[key])) * 1000) / 1000;
+    const pairs: { without: Record<string, unknown>; withIam: Record<string, unknown> }[] = [];
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const iamFirst = repeat % 2 === 1;
+      const first = await runCase(name, iamFirst);
+      const second = await runCase(name, !iamFirst);
+      if (!first || !second) continue;
+      pairs.push(iamFirst ? { without: second, withIam: first } : { without: first, withIam: second });
+    }
+    if (pairs.length === 0) continue;
+    const ratios = (key: string) =>
+      pairs.map(({ without, withIam }) => round3(Number(withIam[key]) / Number(without[key])));
+    const last = pairs.at(-1);
     process.stdout.write(
       `${JSON.stringify({
         bench: `pipeline.${name}.iamOverhead`,
-        withoutIamSeconds: without.executionSeconds,
-        withIamSeconds: withIam.executionSeconds,
-        executionRatio: ratio('executionSeconds'),
-        wallRatio: ratio('wallSeconds'),
-        iamChecks: withIam.iamChecks,
-        iamSimulations: withIam.iamSimulations,
-        iamCheckSeconds: withIam.iamCheckSeconds,
+        pairs: pairs.length,
+        withoutIamSeconds: pairs.map(({ without }) => without.executionSeconds),
+        withIamSeconds: pairs.map(({ withIam }) => withIam.executionSeconds),
+        executionRatio: round3(median(ratios('executionSeconds'))),
+        executionRatioEach: ratios('executionSeconds'),
+        wallRatio: round3(median(ratios('wallSeconds'))),
+        iamChecks: last?.withIam.iamChecks,
+        iamSimulations: last?.withIam.iamSimulations,
+        iamCheckSeconds: last?.withIam.iamCheckSeconds,
+        loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       })}\n`,
     );
   }

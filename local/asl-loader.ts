@@ -165,6 +165,27 @@ function functionKeys(ctx: ResolveContext): string[] {
   return isRecord(functions) ? Object.keys(functions) : [];
 }
 
+/** The state machines serverless-step-functions adds to the template, by logical id (`id`, else `<Key>StepFunctionsStateMachine`). */
+function stateMachineByLogicalId(logicalId: string, ctx: ResolveContext): { name: string } | undefined {
+  const machines = getPath(ctx.serverless, 'stepFunctions.stateMachines');
+  if (!isRecord(machines)) return undefined;
+  for (const [key, machine] of Object.entries(machines)) {
+    const id = getPath(machine, 'id');
+    const machineLogicalId =
+      typeof id === 'string' ? id : `${key.charAt(0).toUpperCase()}${key.slice(1)}StepFunctionsStateMachine`;
+    if (machineLogicalId !== logicalId) continue;
+    const name = getPath(machine, 'name');
+    return { name: name === undefined ? key : String(resolveReferences(name, { ...ctx, depth: ctx.depth + 1 })) };
+  }
+  return undefined;
+}
+
+// A reference to something the stack does not define is a typo or a missing resource: deploying would fail, so
+// failing here (rather than resolving to a placeholder) says so before a local run depends on it.
+function missingResource(logicalId: string, how: string): never {
+  throw new LocalSetupError(`${how} ${logicalId}: serverless.yml defines no such resource, function or state machine`);
+}
+
 function refValue(logicalId: string, ctx: ResolveContext): string {
   const pseudo: Record<string, string> = {
     'AWS::Region': LOCAL_REGION,
@@ -177,16 +198,29 @@ function refValue(logicalId: string, ctx: ResolveContext): string {
   if (pseudo[logicalId] !== undefined) return pseudo[logicalId];
   const fnKey = functionKeys(ctx).find((key) => functionLogicalId(key) === logicalId);
   if (fnKey) return fnKey;
-  const type = resourcesOf(ctx)[logicalId]?.Type ?? '';
+  const machine = stateMachineByLogicalId(logicalId, ctx);
+  if (machine) return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${machine.name}`;
+  const resource = resourcesOf(ctx)[logicalId];
+  if (!resource) return missingResource(logicalId, 'Ref');
+  const type = resource.Type ?? '';
   if (type === 'AWS::S3::Bucket') return ctx.names.bucketName;
   if (type === 'AWS::DynamoDB::Table') return ctx.names.tableName;
+  // Other resources' physical ids (a key id, a topic ARN, a log group name) only need to be stable and distinct.
   return `local-${logicalId}`;
 }
 
 function getAttValue(logicalId: string, attribute: string, ctx: ResolveContext): string {
   const fnKey = functionKeys(ctx).find((key) => functionLogicalId(key) === logicalId);
   if (fnKey) return attribute === 'Arn' ? localFunctionArn(fnKey) : fnKey;
-  const type = resourcesOf(ctx)[logicalId]?.Type ?? '';
+  const machine = stateMachineByLogicalId(logicalId, ctx);
+  if (machine) {
+    return attribute === 'Name'
+      ? machine.name
+      : `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${machine.name}`;
+  }
+  const resource = resourcesOf(ctx)[logicalId];
+  if (!resource) return missingResource(logicalId, 'Fn::GetAtt');
+  const type = resource.Type ?? '';
   if (attribute !== 'Arn') return `local-${logicalId}-${attribute}`;
   if (type === 'AWS::IAM::Role') return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${logicalId}`;
   if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${ctx.names.bucketName}`;
@@ -219,9 +253,8 @@ function variableValue(source: string, ctx: ResolveContext): unknown {
       const params = ctx.serverless.params;
       const fromStage = getPath(params, `${LOCAL_STAGE}.${address}`);
       const value = fromStage !== undefined ? fromStage : getPath(params, `default.${address}`);
-      // Deployment-only parameters (workgroup, secret, image URI) have no local value; a placeholder names them.
-      if (value === undefined) return `local-${address}`;
-      return resolveReferences(value, { ...ctx, depth: ctx.depth + 1 });
+      // Missing: undefined, so a `${param:x, 'fallback'}` can fall back; `expressionValue` names it otherwise.
+      return value === undefined ? undefined : resolveReferences(value, { ...ctx, depth: ctx.depth + 1 });
     }
     case 'opt':
       return address === 'stage' ? LOCAL_STAGE : address === 'region' ? LOCAL_REGION : undefined;
@@ -254,6 +287,14 @@ function expressionValue(expression: string, ctx: ResolveContext): unknown {
     if (asLiteral !== undefined) return asLiteral;
     const value = variableValue(part.trim(), ctx);
     if (value !== undefined && value !== null) return value;
+  }
+  // A stage parameter without a value (and no fallback) would make `serverless deploy` fail for that stage; a
+  // made-up local value would instead hide the gap until something depended on it.
+  const param = /^\s*param:([^,]+)/.exec(expression);
+  if (param?.[1]) {
+    throw new LocalSetupError(
+      `stage parameter "${param[1].trim()}" has no value for stage "${LOCAL_STAGE}": give it one under params.${LOCAL_STAGE} (or params.default) in serverless.yml`,
+    );
   }
   return undefined;
 }

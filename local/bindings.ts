@@ -80,7 +80,11 @@ export class LambdaHost {
     if (!fn) throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${key}`);
     let loaded = this.modules.get(key);
     if (!loaded) {
-      loaded = import(pathToFileURL(fn.modulePath).href).then((module: Record<string, unknown>) => {
+      // Lambda's init phase runs as the function too: what a module does at import (an offers client priming the
+      // live pointer) signs with the function's role, never with the runtime's own key.
+      const importModule = () => import(pathToFileURL(fn.modulePath).href);
+      const imported = this.options.runAs ? this.options.runAs(key, importModule) : importModule();
+      loaded = imported.then((module: Record<string, unknown>) => {
         const handler = module[fn.exportName];
         if (typeof handler !== 'function') throw new LocalSetupError(`${fn.modulePath} has no export ${fn.exportName}`);
         return handler as (event: unknown, context: unknown) => unknown;

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { AslState, Json } from './asl-loader.js';
-import { batchItems, mapRunId, runDistributedMap } from './distributed-map.js';
+import { batchItems, childExecutionArn, mapRunId, runDistributedMap } from './distributed-map.js';
 
 const noS3 = {} as S3Client;
 const context = { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:m:e1', Name: 'e1' } };
@@ -141,5 +141,82 @@ describe('Distributed Map tolerated failures', () => {
 
     expect(rerun).toEqual([items(4)[2]]);
     expect(saved.has(mapRunId(context.Execution.Id, 'Fan'))).toBe(true);
+  });
+
+  it('tracks each child it starts, redrives the failed ones and stops those still running when the run fails', async () => {
+    const saved = new Map<string, unknown>();
+    const store = {
+      load: (id: string) => saved.get(id) as never,
+      save: (id: string, records: unknown) => void saved.set(id, records),
+    };
+    const calls: string[] = [];
+    const controlChild = async (action: string, arn: string) => void calls.push(`${action} ${arn}`);
+    const runId = mapRunId(context.Execution.Id, 'Fan');
+    const child = (index: number) => childExecutionArn('pipe', 'Fan', runId, index);
+    const options = {
+      stateName: 'Fan',
+      state: mapState({ MaxConcurrency: 2 }),
+      s3: noS3,
+      context: { ...context, StateMachine: { Name: 'pipe' } },
+      store,
+      controlChild,
+    };
+    // Child 1 fails while child 0 is still running: the run stops child 0.
+    let releaseFirst: () => void = () => undefined;
+    const firstRunning = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    await expect(
+      runDistributedMap({ items: items(3) } as Json, {
+        ...options,
+        runChild: async (input) => {
+          const key = (input as { Key: string }).Key;
+          if (key === 'k0') await firstRunning;
+          if (key === 'k1') {
+            setImmediate(releaseFirst);
+            throw Object.assign(new Error('boom'), { name: 'WriteRecsError' });
+          }
+          return key;
+        },
+      }),
+    ).rejects.toThrow(/tolerated failure threshold/);
+    expect(calls).toEqual([`describe ${child(0)}`, `describe ${child(1)}`, `stop ${child(0)}`]);
+
+    calls.length = 0;
+    await runDistributedMap({ items: items(3) } as Json, {
+      ...options,
+      reuseSucceeded: true,
+      runChild: async () => 'ok',
+    });
+    expect(calls).toEqual([`redrive ${child(1)}`, `describe ${child(2)}`]);
+  });
+
+  it('fails the Map when Step Functions may not control a child, before the child runs', async () => {
+    const ran: Json[] = [];
+    const run = runDistributedMap({ items: items(2) } as Json, {
+      stateName: 'Fan',
+      state: mapState(),
+      s3: noS3,
+      context,
+      controlChild: async () => {
+        throw Object.assign(new Error('IAM: role PipelineRole lacks states:DescribeExecution'), {
+          name: 'States.Runtime',
+        });
+      },
+      runChild: async (input) => {
+        ran.push(input);
+        return 'ok';
+      },
+    });
+    await expect(run).rejects.toThrow(/states:DescribeExecution/);
+    expect(ran).toEqual([]);
+  });
+});
+
+describe('child execution ARNs', () => {
+  it('name the state machine, the Map state, the map run and the child index, as the ResultWriter does', () => {
+    expect(childExecutionArn('show-recs-local-pipeline', 'WriteTopTen', 'abc', 3)).toBe(
+      'arn:aws:states:us-east-1:000000000000:execution:show-recs-local-pipeline/WriteTopTen:abc-3',
+    );
   });
 });

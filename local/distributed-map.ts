@@ -44,7 +44,20 @@ export interface DistributedMapOptions {
   progress?: Progress;
   /** Upper bound when MaxConcurrency is 0 (AWS's own limit is 10,000 child executions). */
   defaultConcurrency?: number;
+  /**
+   * What Step Functions does to a STANDARD child execution with the state machine's role, called before it does it
+   * (local/iam checks it): `describe` as it starts and tracks each child, `redrive` for a child that failed in the
+   * run being redriven, `stop` for children still running when the tolerated failure threshold is exceeded.
+   * A rejection fails the Map state.
+   */
+  controlChild?: (action: ChildControl, childExecutionArn: string) => Promise<void>;
 }
+
+export type ChildControl = 'describe' | 'redrive' | 'stop';
+
+/** A child execution's ARN: `execution:<state machine>/<Map state>:<map run id>-<index>`, as the ResultWriter names it. */
+export const childExecutionArn = (machineName: string, stateName: string, runId: string, index: number): string =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:${machineName}/${stateName}:${runId}-${index}`;
 
 const isObject = (value: unknown): value is Record<string, Json> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -206,6 +219,9 @@ export async function runDistributedMap(input: Json, options: DistributedMapOpti
   const records: (BatchRecord | undefined)[] = children.map((_, index) =>
     previous.find((record) => record.index === index && record.status === 'SUCCEEDED'),
   );
+  const failedBefore = new Set(previous.filter((record) => record.status === 'FAILED').map((record) => record.index));
+  const childArn = (index: number) => childExecutionArn(machineName, stateName, runId, index);
+  const running = new Set<number>();
   let failedItems = 0;
   let exceeded = false;
   let next = 0;
@@ -215,6 +231,7 @@ export async function runDistributedMap(input: Json, options: DistributedMapOpti
     while (!exceeded && next < children.length) {
       const index = next++;
       if (records[index]) continue;
+      await options.controlChild?.(failedBefore.has(index) ? 'redrive' : 'describe', childArn(index));
       const childInput = children[index] as Json;
       const startDate = new Date().toISOString();
       const childContext = {
@@ -227,6 +244,7 @@ export async function runDistributedMap(input: Json, options: DistributedMapOpti
           StartTime: startDate,
         },
       };
+      running.add(index);
       try {
         const output = await options.runChild(childInput, childContext);
         records[index] = {
@@ -249,7 +267,13 @@ export async function runDistributedMap(input: Json, options: DistributedMapOpti
           stopDate: new Date().toISOString(),
         };
         failedItems += itemsPerChild[index] ?? 1;
-        if (exceeds(failedItems)) exceeded = true;
+        if (!exceeded && exceeds(failedItems)) {
+          exceeded = true;
+          // The Map Run fails: Step Functions stops the children still running.
+          for (const other of running) if (other !== index) await options.controlChild?.('stop', childArn(other));
+        }
+      } finally {
+        running.delete(index);
       }
       finished++;
       progress.update(
@@ -299,7 +323,7 @@ async function writeResults(
   records: readonly BatchRecord[],
 ): Promise<string> {
   const entry = (record: BatchRecord) => ({
-    ExecutionArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:${machineName}/${stateName}:${mapRunArn.split(':').at(-1)}-${record.index}`,
+    ExecutionArn: childExecutionArn(machineName, stateName, String(mapRunArn.split(':').at(-1)), record.index),
     Input: JSON.stringify(record.input),
     InputDetails: { Included: true },
     Name: `${mapRunArn.split(':').at(-1)}-${record.index}`,

@@ -20,7 +20,7 @@ import {
  * for `recs token`. Nothing here is used in AWS.
  */
 export const LOCAL_ISSUER = 'https://auth.recs.local/';
-/** Matches serverless.yml's jwtAudience, so a token's shape is the same locally and deployed. */
+/** LOCAL_ISSUER and LOCAL_AUDIENCE are serverless.yml's params.local jwtIssuer/jwtAudience (local/http-routes.test.ts). */
 export const LOCAL_AUDIENCE = 'show-recs';
 export const DEFAULT_SERVICE_SCOPE = 'offers/read';
 export const DEFAULT_SERVICE_SUBJECT = 'login-service';
@@ -121,7 +121,13 @@ export interface JwtAuthorizerSettings {
   keys: JWTVerifyGetKey;
 }
 
-/** The authorizer settings for a data dir's key, matching the tokens `signToken` makes by default. */
-export function localAuthorizerSettings(key: LocalSigningKey): JwtAuthorizerSettings {
-  return { issuer: LOCAL_ISSUER, audience: [LOCAL_AUDIENCE], keys: createLocalJWKSet(key.jwks) };
+/**
+ * The authorizer settings for a data dir's key: by default those matching the tokens `signToken` makes; `recs serve`
+ * passes the issuer and audience serverless.yml gives the local stage's authorizer (params.local).
+ */
+export function localAuthorizerSettings(
+  key: LocalSigningKey,
+  trusted: { issuer: string; audience: readonly string[] } = { issuer: LOCAL_ISSUER, audience: [LOCAL_AUDIENCE] },
+): JwtAuthorizerSettings {
+  return { issuer: trusted.issuer, audience: [...trusted.audience], keys: createLocalJWKSet(key.jwks) };
 }

@@ -11,8 +11,8 @@ import { readLocalExperiment } from './experiment-file.js';
 import { pgSqlRunner } from './pg-sql-runner.js';
 
 /**
- * The top-shows report (issue #8) built from a data dir's local warehouse: what `recs report` writes and what
- * `recs serve` answers at `/reports/latest`.
+ * The top-shows report (issue #8) built from a data dir's local warehouse: what `recs report` writes (the report
+ * a run wrote to the local S3 is what `recs serve` answers at GET /reports/top-shows).
  */
 
 const reportDdl = () => readFileSync(fileURLToPath(new URL('../sql/schema_report.sql', import.meta.url)), 'utf8');
@@ -27,7 +27,7 @@ export interface LocalReportOptions {
 }
 
 // PGlite must never have one folder open twice (two instances corrupt it), so every open in this process
-// goes through this queue: concurrent `/reports/latest` requests wait for each other.
+// goes through this queue: concurrent reports wait for each other.
 let warehouseQueue: Promise<unknown> = Promise.resolve();
 function withWarehouse<T>(warehouseDir: string, use: (db: PGlite) => Promise<T>): Promise<T> {
   const next = warehouseQueue.then(async () => {
@@ -74,11 +74,6 @@ export async function buildLocalReport(
       ...(options.weekStartsOn ? { weekStartsOn: options.weekStartsOn } : {}),
     });
   });
-}
-
-/** The HTML of the newest local run's report, for the local HTTP server's `/reports/latest`. */
-export async function renderLatestReport(dataDir: string): Promise<string> {
-  return (await buildLocalReport(dataDir)).html;
 }
 
 async function latestRunId(db: PGlite, dataDir: string): Promise<string | undefined> {

@@ -33,6 +33,7 @@ import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
 import { LocalIam } from './iam/local-iam.js';
 import {
   asStateMachine,
+  authorizeChildControl,
   authorizeMapRun,
   denialRecorder,
   lambdaIdentity,
@@ -153,6 +154,8 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
           `execution ${executionName} already exists in ${dataDir} (names are unique, as in Step Functions)`,
         );
       }
+      // Before anything is recorded: a state machine whose role AWS would refuse could not have been deployed.
+      if (stack.iam) await startExecutionImplied(stack.iam);
       mkdirSync(executionDir, { recursive: true });
       return execute(pipeline, stack, {
         ...base,
@@ -164,6 +167,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
     },
     async redrive(executionName) {
       const { record, failedState, input } = redrivePoint(dataDir, executionName);
+      if (stack.iam) await startExecutionImplied(stack.iam);
       return execute(pipeline, stack, {
         ...base,
         executionName,
@@ -319,6 +323,7 @@ async function execute(
           store: mapStore,
           reuseSucceeded: previous !== undefined,
           progress: options.progress,
+          ...(stack.iam ? { controlChild: authorizeChildControl(stack.iam) } : {}),
           runChild: async (childInput, childContext) => {
             const index = Number(
               String((childContext.Execution as { Name?: string }).Name)
@@ -376,7 +381,6 @@ async function execute(
   } else {
     log(`▶ ${executionName}${faults.spec ? ` (--fail-at ${formatFault(faults.spec)})` : ''}`);
   }
-  if (stack.iam) await startExecutionImplied(stack.iam);
   const execution = machine.run(input as never, { overrides: overrides as never, context: context as never });
   const consume = events.follow(execution.eventLogs);
 

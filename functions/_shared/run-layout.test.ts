@@ -6,9 +6,13 @@ import {
   isTransformOutputKey,
   makeRunId,
   parseRunId,
+  REPORT_INDEX_PREFIX,
   RUN_PREFIX_PATTERN,
-  runIdOfRoot,
+  reportIndexKey,
+  reportKeys,
+  runIdOfReportIndexKey,
   runPrefixes,
+  runRoot,
 } from './run-layout.js';
 
 const instant = fc.date({
@@ -63,10 +67,25 @@ describe('run layout', () => {
     expect(isStagePrefix('runs/20240501T020000Z-a/../b/data-quality/', 'dataQuality')).toBe(false);
   });
 
-  it('reads the run id of a runs/<runId>/ listing prefix and nothing else', () => {
-    expect(runIdOfRoot('runs/20240501T020000Z-daily/')).toBe('20240501T020000Z-daily');
-    expect(runIdOfRoot('runs/tmp/')).toBeUndefined();
-    expect(runIdOfRoot('other/20240501T020000Z-daily/')).toBeUndefined();
+  it('reads the run id of a report index key and nothing else', () => {
+    expect(runIdOfReportIndexKey(reportIndexKey('20240501T020000Z-daily'))).toBe('20240501T020000Z-daily');
+    expect(runIdOfReportIndexKey(`${REPORT_INDEX_PREFIX}tmp`)).toBeUndefined();
+    expect(runIdOfReportIndexKey(reportKeys('20240501T020000Z-daily').json)).toBeUndefined();
+  });
+
+  it('keeps the report index apart from every run folder and lists it in run order', () => {
+    fc.assert(
+      fc.property(instant, instant, fc.string(), fc.string(), (a, b, nameA, nameB) => {
+        const [older, newer] = [makeRunId(nameA, a), makeRunId(nameB, b)].sort(compareRunIds) as [string, string];
+        // S3 lists keys in UTF-8 byte order; for these ASCII keys that is JavaScript's string order.
+        expect([reportIndexKey(newer), reportIndexKey(older)].sort()).toEqual([
+          reportIndexKey(older),
+          reportIndexKey(newer),
+        ]);
+        expect(reportIndexKey(older).startsWith(runRoot(older))).toBe(false);
+        expect(runRoot(older).startsWith(REPORT_INDEX_PREFIX)).toBe(false);
+      }),
+    );
   });
 
   it("has one rule for transform outputs: <name>.out under the run's recommendations/", () => {

@@ -90,13 +90,6 @@ export function isStagePrefix(prefix: string, stage: RunStage): boolean {
   return isRunId(runId) && prefix === runPrefixes(runId)[stage];
 }
 
-/** The run id of a `runs/<runId>/` common prefix (S3 ListObjectsV2 with Delimiter `/`); undefined for others. */
-export function runIdOfRoot(prefix: string): string | undefined {
-  if (!prefix.startsWith(RUNS_ROOT) || !prefix.endsWith('/')) return undefined;
-  const runId = prefix.slice(RUNS_ROOT.length, -1);
-  return isRunId(runId) ? runId : undefined;
-}
-
 /**
  * The one rule for what a run's batch transform wrote: an object under its `recommendations/` prefix named
  * `<input object name>.out`. The fan-out and the report's exposures read exactly these.
@@ -111,3 +104,23 @@ export const reportKeys = (runId: string) => {
   const report = runPrefixes(runId).report;
   return { json: `${report}report.json`, html: `${report}report.html` };
 };
+
+/**
+ * The report index: one empty object `runs/report-index/<runId>` per run whose report files are complete, written
+ * after them. S3 lists keys in UTF-8 order and run ids sort by start time, so a plain listing of this one prefix
+ * returns the reported runs oldest first and the newest is the last key: one request per 1,000 reports, with no
+ * Delimiter (which s3rver, the local stand-in, gets wrong for nested keys) and no read-compare-write pointer (a
+ * redrive of an older run only rewrites its own entry). Under `runs/`, so the retention rule expires each entry
+ * with its run; `report-index` cannot be a run id (those start with a date).
+ */
+export const REPORT_INDEX_PREFIX = `${RUNS_ROOT}report-index/`;
+
+/** The report index entry of a run. */
+export const reportIndexKey = (runId: string): string => `${REPORT_INDEX_PREFIX}${runId}`;
+
+/** The run id of a report index key; undefined for any other key. */
+export function runIdOfReportIndexKey(key: string): string | undefined {
+  if (!key.startsWith(REPORT_INDEX_PREFIX)) return undefined;
+  const runId = key.slice(REPORT_INDEX_PREFIX.length);
+  return isRunId(runId) ? runId : undefined;
+}

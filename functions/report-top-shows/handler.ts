@@ -11,10 +11,11 @@ import { logger } from '../_shared/powertools.js';
 import {
   compareRunIds,
   isStagePrefix,
-  RUNS_ROOT,
+  REPORT_INDEX_PREFIX,
   RunId,
+  reportIndexKey,
   reportKeys,
-  runIdOfRoot,
+  runIdOfReportIndexKey,
   runPrefixes,
 } from '../_shared/run-layout.js';
 import { renderLoadExposures, writeExposuresFile } from './exposures.js';
@@ -153,6 +154,8 @@ export async function writeRunReport(
   const { json: jsonKey, html: htmlKey } = reportKeys(run.runId);
   await putObject(s3, run.bucket, jsonKey, JSON.stringify(report), 'application/json');
   await putObject(s3, run.bucket, htmlKey, html, 'text/html; charset=utf-8');
+  // Last, so GET /reports/top-shows only ever finds complete reports (run-layout: the report index).
+  await putObject(s3, run.bucket, reportIndexKey(run.runId), '', 'text/plain');
   logger.info('report written', {
     jsonKey,
     htmlKey,
@@ -192,16 +195,17 @@ export async function httpReport(event: z.infer<typeof HttpEvent>, { config, s3 
   }
 }
 
-// Run ids sort by start time, so the newest report is under the greatest runs/<runId>/ prefix that has one.
+// The newest report is the last key of the report index (run-layout). Older entries are tried too, in case a run's
+// report object expired before its index entry (the retention rule removes both, not necessarily the same day).
 async function latestReport(s3: ReportDeps['s3'], bucket: string): Promise<TopShowsReport | null> {
   const runIds: string[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: RUNS_ROOT, Delimiter: '/', ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: REPORT_INDEX_PREFIX, ContinuationToken: token }),
     );
-    for (const { Prefix } of page.CommonPrefixes ?? []) {
-      const runId = Prefix === undefined ? undefined : runIdOfRoot(Prefix);
+    for (const { Key } of page.Contents ?? []) {
+      const runId = Key === undefined ? undefined : runIdOfReportIndexKey(Key);
       if (runId) runIds.push(runId);
     }
     token = page.NextContinuationToken;

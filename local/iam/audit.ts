@@ -46,6 +46,9 @@ const STEP_LABEL: Record<Step, string> = {
   topShowsReport: 'topShowsReport (GET /reports/top-shows)',
 };
 
+/** Where the audit's failed execution fails: after the UNLOAD wrote the data-quality counts the recorder reads. */
+const RECORDED_FAILURE_AT = 'TrainModel';
+
 export interface AuditOptions {
   root?: string;
   sample: SampleOptions;
@@ -97,7 +100,6 @@ export async function auditIam(options: AuditOptions): Promise<AuditReport> {
     const iam = session.stack.iam;
     if (!iam) throw new Error('IAM enforcement is off');
     const full = iam.stack;
-    const lambdas = new LambdaHost(session.pipeline.functions, lambdaIdentity(iam));
     const { rows } = await session.stack.warehouse.query<{ viewer_id: string }>(
       'SELECT viewer_id FROM identity_map ORDER BY viewer_id LIMIT 1',
     );
@@ -107,6 +109,8 @@ export async function auditIam(options: AuditOptions): Promise<AuditReport> {
 
     /** Runs the given steps; returns the first refusal's step and line, and which roles each step used. */
     const scenario = async (steps: readonly Step[]) => {
+      // Fresh functions each time: their cold start (environment key, log stream, traces) is part of the scenario.
+      const lambdas = new LambdaHost(live.pipeline.functions, lambdaIdentity(iam));
       let current: Step = 'pipeline';
       let refused: { step: string; denial: Denial } | undefined;
       const usedBy = new Map<Step, Set<string>>();
@@ -131,7 +135,8 @@ export async function auditIam(options: AuditOptions): Promise<AuditReport> {
               refused.step = state ?? 'pipeline';
             }
           } else if (step === 'recordFailure') {
-            await live.start({ executionName: `audit-${++executions}`, failAt: parseFaultSpec('PrepareRun') });
+            // Failed after the UNLOAD, so the recorder also reads the run's data-quality counts.
+            await live.start({ executionName: `audit-${++executions}`, failAt: parseFaultSpec(RECORDED_FAILURE_AT) });
           } else if (step === 'offers') {
             await lambdas.invoke(
               'offers',
@@ -150,10 +155,15 @@ export async function auditIam(options: AuditOptions): Promise<AuditReport> {
       } catch (error) {
         // A refusal the function did not absorb: the invocation failed, which is what we learn.
         if (!refused) throw error;
+        // No state ran: the state machine as deployed was refused (CreateStateMachine's logging check).
+        if (refused.step === STEP_LABEL.pipeline && (error as Error).name === 'InvalidLoggingConfiguration')
+          refused.step = 'CreateStateMachine (logging configuration)';
       } finally {
         stopDenials();
         stopDecisions();
       }
+      // A refused log, trace or metric fails nothing (AWS drops it): name who lost it instead of a state.
+      if (refused?.denial.soft) refused.step = softStep(refused.denial);
       return { refused, usedBy, soleAllowers };
     };
 
@@ -196,6 +206,13 @@ export async function auditIam(options: AuditOptions): Promise<AuditReport> {
     await session?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** `function prepareRun: loses logs:CreateLogStream (AWS drops it; the run goes on)`. */
+function softStep(denial: Denial): string {
+  const [kind, name] = denial.principal.split(':');
+  const who = kind === 'stateMachine' ? 'state machine' : kind === 'role' ? `a job as role ${name}` : `${kind} ${name}`;
+  return `${who}: loses ${denial.action} (AWS drops it; the run goes on)`;
 }
 
 export const describeRef = (ref: StatementRef): string =>

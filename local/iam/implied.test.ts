@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { lambdaColdStart, repositoryArnOf, sageMakerJobStart } from './implied.js';
+import {
+  LOG_DELIVERY_ACTIONS,
+  lambdaColdStart,
+  repositoryArnOf,
+  sageMakerJobStart,
+  stateMachineExecution,
+} from './implied.js';
 
 describe('what AWS services do with a role', () => {
   it('names the ECR repository an image URI pulls from', () => {
@@ -49,5 +55,13 @@ describe('what AWS services do with a role', () => {
       resource: '*',
       context: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' },
     });
+  });
+
+  it('needs the log delivery for a logging state machine (hard) and sends traces only when tracing (soft)', () => {
+    const both = stateMachineExecution({ tracing: true, logging: true });
+    expect(both.hard.map((call) => call.action)).toEqual([...LOG_DELIVERY_ACTIONS]);
+    expect(both.hard.every((call) => call.resource === '*')).toBe(true);
+    expect(both.soft.map((call) => call.action)).toEqual(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    expect(stateMachineExecution({ tracing: false, logging: false })).toEqual({ hard: [], soft: [] });
   });
 });

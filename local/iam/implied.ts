@@ -86,5 +86,27 @@ export function sageMakerJobStart(
   };
 }
 
-/** An execution of a traced state machine sends its segments with the state machine's role. */
-export const stateMachineExecution = (tracing: boolean): ImpliedCalls => ({ hard: [], soft: tracing ? XRAY : [] });
+/**
+ * What a state machine with a CloudWatch Logs destination needs from its role ("IAM policies for logging to
+ * CloudWatch Logs" in the Step Functions guide): CreateStateMachine/UpdateStateMachine set up the vended log delivery
+ * with these and refuse the deployment without them. Log-delivery actions take no resource ARN.
+ */
+export const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+] as const;
+
+/**
+ * An execution of the state machine as deployed: with logging, the role must allow the log delivery (hard: without
+ * it the stack would not have deployed); with tracing, its segments are sent with the role (soft).
+ */
+export const stateMachineExecution = (facts: { tracing: boolean; logging: boolean }): ImpliedCalls => ({
+  hard: facts.logging ? LOG_DELIVERY_ACTIONS.map((action) => ({ action, resource: '*' })) : [],
+  soft: facts.tracing ? XRAY : [],
+});

@@ -84,6 +84,9 @@ export const OPERATIONS = {
     GetSecretValue: op('secretsmanager:GetSecretValue', 'Secret'),
     InvokeFunction: op('lambda:InvokeFunction', 'function'),
     StartExecution: op('states:StartExecution', 'statemachine'),
+    DescribeExecution: op('states:DescribeExecution', 'execution'),
+    StopExecution: op('states:StopExecution', 'execution'),
+    RedriveExecution: op('states:RedriveExecution', 'execution'),
   },
 } as const satisfies Record<string, Record<string, OperationEntry>>;
 

@@ -1,5 +1,6 @@
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localFunctionArn } from '../asl-loader.js';
 import type { LambdaHostOptions } from '../bindings.js';
+import type { ChildControl } from '../distributed-map.js';
 import { TaskError } from '../errors.js';
 import { AccessDeniedError, type Denial, describeDenial } from './authorizer.js';
 import { lambdaColdStart, sageMakerJobStart, stateMachineExecution } from './implied.js';
@@ -70,9 +71,25 @@ export function sageMakerJobAs(iam: LocalIam) {
   };
 }
 
-/** An execution starts: a traced state machine sends its segments with its role (refusals only lose traces). */
+/**
+ * An execution starts on the state machine as deployed: its role must allow the log delivery its logging
+ * configuration needs (AWS refuses CreateStateMachine without it, so no execution could start), and a traced state
+ * machine sends its segments with its role (refusals only lose traces).
+ */
 export async function startExecutionImplied(iam: LocalIam): Promise<void> {
-  await iam.enforceImplied(iam.stateMachinePrincipal(), stateMachineExecution(iam.stack.runtime.stateMachineTracing));
+  const { stateMachineTracing: tracing, stateMachineLogging: logging } = iam.stack.runtime;
+  try {
+    await iam.enforceImplied(iam.stateMachinePrincipal(), stateMachineExecution({ tracing, logging }));
+  } catch (error) {
+    if (!(error instanceof AccessDeniedError)) throw error;
+    // CreateStateMachine's answer when the role cannot set up the log delivery.
+    throw Object.assign(
+      new Error(
+        `The state machine IAM Role is not authorized to access the Log Destination (${describeDenial(error.denial)})`,
+      ),
+      { name: 'InvalidLoggingConfiguration' },
+    );
+  }
 }
 
 /** Runs the runtime's own S3 work for a Step Functions feature (Distributed Map) as the state machine. */
@@ -119,6 +136,29 @@ export async function authorizeMapRun(iam: LocalIam, stateMachineName: string): 
     if (error instanceof AccessDeniedError) throw new TaskError('States.Runtime', error.message);
     throw error;
   }
+}
+
+const CHILD_CONTROL = {
+  describe: OPERATIONS.implied.DescribeExecution.action,
+  redrive: OPERATIONS.implied.RedriveExecution.action,
+  stop: OPERATIONS.implied.StopExecution.action,
+} as const satisfies Record<ChildControl, string>;
+
+/**
+ * What a Distributed Map does to its STANDARD child executions with the state machine's role (AWS's "IAM policies
+ * for using Distributed Map states"): tracks each with DescribeExecution, stops the rest with StopExecution when the
+ * Map Run fails, and, when the parent is redriven, redrives each failed child with RedriveExecution. A refusal fails
+ * the Map Run, as it does in AWS.
+ */
+export function authorizeChildControl(iam: LocalIam): (action: ChildControl, childArn: string) => Promise<void> {
+  return async (action, childArn) => {
+    try {
+      await iam.enforceAs(iam.stateMachinePrincipal(), [{ action: CHILD_CONTROL[action], resource: childArn }]);
+    } catch (error) {
+      if (error instanceof AccessDeniedError) throw new TaskError('States.Runtime', error.message);
+      throw error;
+    }
+  };
 }
 
 /** Collects the denials of one execution; `line()` is what `recs run` prints when the run failed on one. */

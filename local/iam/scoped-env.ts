@@ -13,11 +13,27 @@ function install(): void {
   if (installed) return;
   installed = true;
   const real = process.env;
+  const scopedHas = (property: string | symbol) => {
+    const scoped = scope.getStore();
+    return scoped !== undefined && typeof property === 'string' && property in scoped ? scoped : undefined;
+  };
+  // Every way of reading the environment sees the scope: a zod parse asks `in` and enumerates, the SDK only gets.
   process.env = new Proxy(real, {
-    get(target, property) {
+    get: (target, property) => {
+      const scoped = scopedHas(property);
+      return scoped ? scoped[property as string] : Reflect.get(target, property);
+    },
+    has: (target, property) => scopedHas(property) !== undefined || Reflect.has(target, property),
+    ownKeys: (target) => {
       const scoped = scope.getStore();
-      if (scoped && typeof property === 'string' && property in scoped) return scoped[property];
-      return Reflect.get(target, property);
+      const keys = Reflect.ownKeys(target);
+      return scoped ? [...new Set([...keys, ...Reflect.ownKeys(scoped)])] : keys;
+    },
+    getOwnPropertyDescriptor: (target, property) => {
+      const scoped = scopedHas(property);
+      return scoped
+        ? { value: scoped[property as string], enumerable: true, configurable: true, writable: true }
+        : Reflect.getOwnPropertyDescriptor(target, property);
     },
   });
 }
@@ -26,6 +42,27 @@ function install(): void {
 export function runWithEnv<T>(env: Record<string, string>, fn: () => T): T {
   install();
   return scope.run(env, fn);
+}
+
+/**
+ * Several environments as one, the last that has a variable winning: a function's own variables under its role's
+ * session (whose `credentialEnv` answers through `in`/get traps, so it is layered, never spread).
+ */
+export function layeredEnv(...layers: readonly Record<string, string>[]): Record<string, string> {
+  const owner = (property: string | symbol) => layers.findLast((layer) => property in layer);
+  const value = (property: string | symbol) => {
+    const layer = owner(property);
+    return layer === undefined || typeof property !== 'string' ? undefined : layer[property];
+  };
+  return new Proxy({} as Record<string, string>, {
+    has: (_target, property) => owner(property) !== undefined,
+    get: (_target, property) => value(property),
+    ownKeys: () => [...new Set(layers.flatMap((layer) => Reflect.ownKeys(layer)))],
+    getOwnPropertyDescriptor: (_target, property) =>
+      owner(property) === undefined
+        ? undefined
+        : { value: value(property), enumerable: true, configurable: true, writable: true },
+  });
 }
 
 /**

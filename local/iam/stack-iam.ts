@@ -56,7 +56,7 @@ export interface StackIam {
   /** Bucket name → ARN of the KMS key of its default encryption (SSE-KMS needs the caller to use the key). */
   bucketKeys: Map<string, string>;
   /** What the Lambda and Step Functions services do with the roles (local/iam/implied.ts). */
-  runtime: LambdaRuntimeFacts & { stateMachineTracing: boolean };
+  runtime: LambdaRuntimeFacts & { stateMachineTracing: boolean; stateMachineLogging: boolean };
 }
 
 export const DEFAULT_LAMBDA_ROLE = 'IamRoleLambdaExecution';
@@ -220,12 +220,17 @@ export function loadStackIam(options: { root: string; names?: Partial<LocalResou
   const machineTracing = Object.values(machines).some(
     (machine) => isRecord(machine) && isRecord(machine.tracingConfig) && machine.tracingConfig.enabled === true,
   );
+  const machineLogging = Object.values(machines).some(
+    (machine) =>
+      isRecord(machine) && isRecord(machine.loggingConfig) && asList(machine.loggingConfig.destinations).length > 0,
+  );
   const runtime = {
     ...(typeof environmentKey === 'string' ? { environmentKey } : {}),
     tracing: tracing.lambda === true,
     // Deployed names are `<service>-<stage>-<key>`; log groups and the policies that name them follow.
     functionNamePrefix: `${String(stack.serverless.service)}-${LOCAL_STAGE}-`,
     stateMachineTracing: machineTracing,
+    stateMachineLogging: machineLogging,
   };
   return { roles, principals, resourcePolicies, workgroups, bucketKeys, runtime };
 }

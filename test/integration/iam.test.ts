@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LambdaHost } from '../../local/bindings.js';
+import { lambdaIdentity } from '../../local/iam/runtime-iam.js';
 import { statementAt, statementRefs, withoutStatement } from '../../local/iam/stack-iam.js';
 import { type LocalSession, openLocalSession } from '../../local/runtime.js';
 
@@ -90,6 +92,60 @@ describe('the local run enforces the stack’s IAM policies', () => {
       /^IAM: role \w+ \(function qualityGate\) lacks dynamodb:GetItem on arn:aws:dynamodb:us-east-1:000000000000:table\//,
     );
   }, 120_000);
+
+  /** Runs `act` with the statement `sid` of `role` removed, then restores the policies as written. */
+  const withoutSid = async <T>(role: string, sid: string, act: () => Promise<T>): Promise<T> => {
+    const iam = session.stack.iam;
+    if (!iam) throw new Error('IAM is off');
+    const full = iam.stack;
+    const ref = statementRefs(full).find((candidate) => candidate.role === role && candidate.sid === sid);
+    if (!ref) throw new Error(`no statement ${role}/${sid}`);
+    iam.authorizer.use(withoutStatement(full, ref));
+    return act().finally(() => iam.authorizer.use(full));
+  };
+
+  it('fails the Distributed Map when the state machine may not track its child executions', async () => {
+    const summary = await withoutSid('PipelineRole', 'DistributedMapChildControl', () =>
+      session.start({ executionName: 'without-child-control', input: INPUT }),
+    );
+    expect(summary.status).toBe('FAILED');
+    expect(summary.failedState).toBe('WriteTopTen');
+    expect(summary.accessDenied).toMatch(
+      /^IAM: role PipelineRole \(state machine \w+\) lacks states:DescribeExecution on arn:aws:states:us-east-1:000000000000:execution:show-recs-local-pipeline\/WriteTopTen:/,
+    );
+  }, 120_000);
+
+  it('refuses to start a state machine whose role cannot deliver its logs, and records no execution', async () => {
+    const started = withoutSid('PipelineRole', 'VendedLogDelivery', () =>
+      session.start({ executionName: 'without-log-delivery', input: INPUT }),
+    );
+    await expect(started).rejects.toMatchObject({
+      name: 'InvalidLoggingConfiguration',
+      message: expect.stringContaining('lacks logs:CreateLogDelivery on *'),
+    });
+    expect(existsSync(join(dataDir, 'executions', 'without-log-delivery'))).toBe(false);
+  });
+
+  it('runs a function’s init as the function: the offers client that primes the live pointer signs as offers', async () => {
+    const iam = session.stack.iam;
+    if (!iam) throw new Error('IAM is off');
+    const refused: string[] = [];
+    const stop = iam.authorizer.onDenial((denial) => refused.push(`${denial.principal} ${denial.action}`));
+    const viewerId = 'v000001';
+    const response = await withoutSid('OffersRole', 'ReadLists', () =>
+      new LambdaHost(session.pipeline.functions, lambdaIdentity(iam)).invoke('offers', {
+        version: '2.0',
+        routeKey: 'GET /viewers/{viewerId}/offers',
+        rawPath: `/viewers/${viewerId}/offers`,
+        pathParameters: { viewerId },
+        requestContext: { authorizer: { jwt: { claims: { sub: viewerId }, scopes: null } } },
+      }),
+    ).finally(stop);
+    // Without its read the function degrades (never a 500); had init signed with the runtime's key, nothing
+    // would have been refused at all.
+    expect(response).toMatchObject({ statusCode: 200 });
+    expect(refused).toContain('function:offers dynamodb:GetItem');
+  });
 
   it('runs the whole pipeline with every call allowed by the policies as written', async () => {
     const summary = await session.start({ executionName: 'clean', input: INPUT });

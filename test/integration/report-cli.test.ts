@@ -5,9 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalHttpApi, latestReportRoute } from '../../local/http-server.js';
-import { loadOrCreateSigningKey, localAuthorizerSettings, signToken } from '../../local/jwt-keys.js';
-import { renderLatestReport } from '../../local/report.js';
 import { loadSampleWarehouse, makeSampleWarehouse } from '../../local/report-sample-data.js';
 
 const recsBin = fileURLToPath(new URL('../../bin/recs.js', import.meta.url));
@@ -66,56 +63,5 @@ describe('recs report', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain(`no local run in ${join(dataDir, 'nothing-here')} yet: run \`npm start\` first`);
-  });
-
-  it('renders the latest report for the local HTTP server', async () => {
-    const html = await renderLatestReport(dataDir);
-
-    expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain('20990101T000000Z-newest');
-  });
-});
-
-describe('GET /reports/latest on the local HTTP API', () => {
-  // The route demands the reports scope, as GET /reports/top-shows does in AWS: a business user's token or a
-  // service token made with `recs token --service --scope reports/read`.
-  it('answers the newest report as HTML for a token with the reports scope, and 401/403 otherwise', async () => {
-    // Prepare
-    const key = await loadOrCreateSigningKey(dataDir);
-    const api = new LocalHttpApi({
-      authorizer: localAuthorizerSettings(key),
-      routes: [latestReportRoute(dataDir, 'reports/read')],
-    });
-    const missing = new LocalHttpApi({
-      authorizer: localAuthorizerSettings(key),
-      routes: [latestReportRoute(join(dataDir, 'nothing-here'), 'reports/read')],
-    });
-    const url = await api.listen(0);
-    const missingUrl = await missing.listen(0);
-    const reader = await signToken(key, { subject: 'login-service', scope: 'reports/read' });
-    const offersOnly = await signToken(key, { subject: 'login-service', scope: 'offers/read' });
-    const get = (base: string, token?: string) =>
-      fetch(`${base}/reports/latest`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-    try {
-      // Act: two at once, which must not open the warehouse folder twice.
-      const [first, second] = await Promise.all([get(url, reader), get(url, reader)]);
-      const anonymous = await get(url);
-      const forbidden = await get(url, offersOnly);
-      const notYet = await get(missingUrl, reader);
-
-      // Assess
-      expect([first.status, second.status]).toEqual([200, 200]);
-      expect(first.headers.get('content-type')).toBe('text/html; charset=utf-8');
-      const html = await first.text();
-      expect(html).toMatch(/^<!doctype html>/);
-      expect(html).toContain('20990101T000000Z-newest');
-      expect(await second.text()).toContain('Top-performing shows');
-      expect(anonymous.status).toBe(401);
-      expect(forbidden.status).toBe(403);
-      expect(notYet.status).toBe(404);
-    } finally {
-      await api.close();
-      await missing.close();
-    }
   });
 });

@@ -1,7 +1,8 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_INDEX_PREFIX, reportIndexKey } from '../../functions/_shared/run-layout.js';
 import { loadReportConfig, writeRunReport } from '../../functions/report-top-shows/handler.js';
 import type { TopShowsReport } from '../../functions/report-top-shows/report.js';
 import { RedshiftDataEmulator } from '../../local/redshift/data-api.js';
@@ -111,6 +112,11 @@ describe('ReportTopShows records the run exposures before reporting', () => {
     // Assess: v1 × 3 shows + v2 × 2 shows; the error and bad lines are skipped.
     expect(afterFirst).toBe(5);
     expect(await exposureCount()).toBe(5);
+    // The finished report is entered in the report index, which GET /reports/top-shows reads.
+    const indexed = await standIns.s3.send(
+      new ListObjectsV2Command({ Bucket: run.bucket, Prefix: REPORT_INDEX_PREFIX }),
+    );
+    expect(indexed.Contents?.map((object) => object.Key)).toEqual([reportIndexKey(RUN_ID)]);
     const exposuresFile = await standIns.s3.send(
       new GetObjectCommand({ Bucket: run.bucket, Key: `runs/${RUN_ID}/exposures/part-0000.jsonl` }),
     );

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportKeys } from '../../functions/_shared/run-layout.js';
+import { reportIndexKey, reportKeys } from '../../functions/_shared/run-layout.js';
 import { HttpEvent, httpReport, type ReportDeps } from '../../functions/report-top-shows/handler.js';
 import type { TopShowsReport } from '../../functions/report-top-shows/report.js';
 import { type AwsStandIns, startAwsStandIns } from '../support/aws-standins.js';
@@ -52,12 +52,10 @@ beforeAll(async () => {
 });
 afterAll(() => aws?.stop());
 
-// s3rver 3.7.1 prunes the folders under a common prefix before it finds their objects, so a Delimiter listing of
-// runs/ comes back empty there (node_modules/s3rver/lib/stores/filesystem.js listObjects): the newest report is
-// never found locally, and these tests stop at "authorized, nothing to show" (404).
 describe('GET /reports/top-shows', () => {
   it('reads the scope from `scope`, `scp` and the bracketed array form, as the offers route does', async () => {
     await aws.putText(reportKeys(RUN_ID).json, JSON.stringify(report));
+    await aws.putText(reportIndexKey(RUN_ID), '');
     const claimForms: Record<string, string>[] = [
       { scope: 'openid reports/read' },
       { scp: 'reports/read' },
@@ -65,8 +63,27 @@ describe('GET /reports/top-shows', () => {
     ];
     for (const claims of claimForms) {
       const response = await httpReport(request({ sub: 'svc', ...claims }), deps);
-      expect([response.statusCode, body(response).error?.code], JSON.stringify(claims)).toEqual([404, 'NotFound']);
+      expect([response.statusCode, JSON.parse(response.body).runId], JSON.stringify(claims)).toEqual([200, RUN_ID]);
     }
+  });
+
+  it('answers the newest run in the report index, never a run whose report is not finished (no entry yet)', async () => {
+    // Prepare: an older and a newer finished report, and a still newer run that has written report.json only.
+    const older = '20240310T120000Z-older';
+    const newest = '20240324T120000Z-newest';
+    const unfinished = '20240331T120000Z-unfinished';
+    for (const runId of [older, newest, unfinished]) {
+      await aws.putText(reportKeys(runId).json, JSON.stringify({ ...report, runId }));
+    }
+    await aws.putText(reportIndexKey(newest), '');
+    await aws.putText(reportIndexKey(older), '');
+
+    // Act
+    const response = await httpReport(request({ sub: 'svc', scope: 'reports/read' }), deps);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).runId).toBe(newest);
   });
 
   it('answers the shared error body: 401 Unauthorized, 403 Forbidden, never cached', async () => {
