@@ -1,6 +1,7 @@
 // A seeded sample warehouse for the report's screenshot script, its browser test and demos; not used in the Lambda.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { makeRng } from './rng.js';
 
 /** Something that runs several SQL statements at once (PGlite's `exec`). */
 export interface SqlExecutor {
@@ -31,18 +32,6 @@ export async function insertRows(
       .join(',\n');
     await db.exec(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values};`);
   }
-}
-
-// mulberry32: a tiny seeded PRNG, so the sample is the same on every machine.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SHOWS: readonly [string, string, string][] = [
@@ -89,7 +78,7 @@ const sqlTs = (t: number) => new Date(t).toISOString().slice(0, 19).replace('T',
  * then watched.
  */
 export function makeSampleWarehouse(options: SampleOptions = {}): SampleWarehouse {
-  const random = rng(options.seed ?? 7);
+  const random = makeRng(options.seed ?? 7);
   const viewers = options.viewers ?? 400;
   const weeks = options.weeks ?? 8;
   const lastWeek = (options.lastWeek ?? new Date('2024-06-03T00:00:00Z')).getTime();

@@ -4,15 +4,7 @@ import { join, resolve } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { experimentEnv } from '../functions/_shared/experiment.js';
-import {
-  type AslDefinition,
-  type AslState,
-  type Json,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_REGION,
-  type LoadedPipeline,
-  loadPipeline,
-} from './asl-loader.js';
+import { type AslDefinition, type AslState, type Json, type LoadedPipeline, loadPipeline } from './asl-loader.js';
 import { bindTasks, LambdaHost, type ResourceBinding, taskStates } from './bindings.js';
 import { dataPaths, prepareDataDir } from './data-dir.js';
 import { runDistributedMap } from './distributed-map.js';
@@ -53,6 +45,7 @@ import {
 } from './run-summary.js';
 import type { ContainerCommand } from './sagemaker-container.js';
 import type { SampleOptions } from './sample-data.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './serverless-refs.js';
 import { serviceBindings } from './service-bindings.js';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from './stack.js';
 import { deliverStatusChange } from './status-change.js';

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { assignVariant, type Experiment } from '../functions/_shared/experiment.js';
+import { makeRng } from './rng.js';
 import { weeklyActivity } from './sample-activity.js';
 
 /**
@@ -89,18 +90,6 @@ export interface SampleData {
   events: ViewEvent[];
   /** viewerId → taste cluster (the planted structure; tests and benchmarks may read it). */
   clusters: Map<string, number>;
-}
-
-/** mulberry32: small, fast, seeded. */
-export function makeRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(rng: () => number, items: readonly T[]): T {

@@ -1,11 +1,13 @@
 /**
- * Embeds the `sql/unload_*.sql` SELECTs in `functions/prepare-run/unload-sql.generated.ts`.
+ * Embeds the `sql/unload_*.sql` SELECTs, their fragment lines expanded (scripts/sql-fragments.ts), in
+ * `functions/prepare-run/unload-sql.generated.ts`.
  * Lambdas are bundled with esbuild and run locally under tsx, neither of which loads `.sql` as text, so
  * the SQL travels as a generated module. A test compares the committed module with this renderer, so
  * editing a `.sql` file without rerunning `npx tsx scripts/gen-sql.ts` fails CI.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readSqlStatement, SQL_DIR } from './sql-fragments.js';
 
 /** Channel name → SQL file, in the order PrepareRun emits the UNLOAD statements. */
 export const UNLOAD_SQL_FILES = {
@@ -20,7 +22,6 @@ export const UNLOAD_SQL_FILES = {
 export const GENERATED_MODULE_PATH = fileURLToPath(
   new URL('../functions/prepare-run/unload-sql.generated.ts', import.meta.url),
 );
-const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 
 // A template literal keeps the SQL readable in the module; only these three characters need escaping.
 const templateLiteral = (text: string): string =>
@@ -29,7 +30,7 @@ const templateLiteral = (text: string): string =>
 /** The module text for the SQL files currently in `sqlDir`. */
 export function renderUnloadSqlModule(sqlDir: string = SQL_DIR): string {
   const entries = Object.entries(UNLOAD_SQL_FILES).map(([channel, file]) => {
-    const text = readFileSync(`${sqlDir}/${file}`, 'utf8').replaceAll('\r\n', '\n');
+    const text = readSqlStatement(file, sqlDir);
     return `  ${channel}: ${templateLiteral(text)},`;
   });
   return [

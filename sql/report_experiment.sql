@@ -9,31 +9,31 @@
 --                     watched at or after recommended_at (control viewers' lists were computed but not shown to them)
 -- Retention into week W = share of the viewers active in W - 7 days who are active in W. Outcome weeks are the
 -- Monday-start weeks from first_week to last_week: complete weeks inside the experiment (the caller computes them).
--- Inputs: clean_viewership_events, resolved_identity, shows (sql/schema.sql), recommendation_exposures.
+-- Inputs: the events of known viewers on known shows (sql/viewer_events.sql), resolved_identity, shows (sql/schema.sql),
+--   and the exposure run's pairs with their outcome (sql/exposure_outcomes.sql, as in report_top_shows.sql).
 -- Parameters: experiment_id, control_threshold (sql/experiment_assignment.sql); first_week, last_week
 --   ('YYYY-MM-DD 00:00:00', Mondays); run_id, as_of (the exposure run, as in report_top_shows.sql).
 -- Output columns: section, variant, brand, week_start, viewers, active_weeks, retained_weeks, active_weeks_sq,
 --   retained_weeks_sq, active_retained_weeks, watch_seconds, watch_seconds_sq, exposures, conversions.
--- Portable: runs in Redshift and PostgreSQL/PGlite. The line {{EXPERIMENT_ASSIGNMENT}} is replaced by
--- sql/experiment_assignment.sql (functions/report-top-shows/generate-assets.ts), the one copy of the hash.
+-- Portable: runs in Redshift and PostgreSQL/PGlite. The lines {{EXPERIMENT_ASSIGNMENT}}, {{VIEWER_EVENTS}} and
+-- {{EXPOSURE_OUTCOMES}} are replaced by those sql/ fragments (scripts/sql-fragments.ts, run by
+-- functions/report-top-shows/generate-assets.ts); sql/experiment_assignment.sql is the one copy of the hash.
 WITH assigned AS (
 {{EXPERIMENT_ASSIGNMENT}}
 ),
+viewer_events AS (
+{{VIEWER_EVENTS}}
+),
 weekly AS (
   SELECT
-    i.viewer_id,
-    s.brand,
-    DATE_TRUNC('week', e.started_at) AS week_start,
-    SUM(e.watch_seconds) AS watch_seconds
-  FROM clean_viewership_events e
-  JOIN resolved_identity i
-    ON i.partner = e.partner
-    AND i.partner_user_id = e.partner_user_id
-  JOIN shows s
-    ON s.show_id = e.show_id
-  WHERE e.started_at >= CAST(:first_week AS TIMESTAMP) - INTERVAL '7 days'
-    AND e.started_at < CAST(:last_week AS TIMESTAMP) + INTERVAL '7 days'
-  GROUP BY i.viewer_id, s.brand, DATE_TRUNC('week', e.started_at)
+    viewer_id,
+    brand,
+    DATE_TRUNC('week', started_at) AS week_start,
+    SUM(watch_seconds) AS watch_seconds
+  FROM viewer_events
+  WHERE started_at >= CAST(:first_week AS TIMESTAMP) - INTERVAL '7 days'
+    AND started_at < CAST(:last_week AS TIMESTAMP) + INTERVAL '7 days'
+  GROUP BY viewer_id, brand, DATE_TRUNC('week', started_at)
 ),
 activity AS (
   SELECT viewer_id, brand, week_start, watch_seconds
@@ -81,43 +81,27 @@ viewer_brand AS (
     ON w.viewer_id = t.viewer_id
     AND w.brand = t.brand
 ),
-exposures AS (
-  SELECT run_id, viewer_id, show_id, MIN(recommended_at) AS recommended_at
-  FROM recommendation_exposures
-  WHERE run_id = (
-    SELECT MAX(run_id)
-    FROM recommendation_exposures
-    WHERE run_id <= :run_id
-      AND recommended_at < CAST(:as_of AS TIMESTAMP)
-  )
-  GROUP BY run_id, viewer_id, show_id
+exposure_outcomes AS (
+{{EXPOSURE_OUTCOMES}}
 ),
-conversions AS (
-  SELECT x.viewer_id, x.show_id
-  FROM exposures x
-  JOIN resolved_identity i
-    ON i.viewer_id = x.viewer_id
-  JOIN clean_viewership_events e
-    ON e.partner = i.partner
-    AND e.partner_user_id = i.partner_user_id
-    AND e.show_id = x.show_id
-  WHERE e.started_at >= x.recommended_at
-    AND e.started_at <= CAST(:as_of AS TIMESTAMP)
-  GROUP BY x.viewer_id, x.show_id
-),
-exposure_hits AS (
+brand_hits AS (
   SELECT
     a.variant,
     s.brand,
-    CASE WHEN c.viewer_id IS NULL THEN 0 ELSE 1 END AS converted
-  FROM exposures x
+    o.converted
+  FROM exposure_outcomes o
   JOIN assigned a
-    ON a.viewer_id = x.viewer_id
+    ON a.viewer_id = o.viewer_id
   JOIN shows s
-    ON s.show_id = x.show_id
-  LEFT JOIN conversions c
-    ON c.viewer_id = x.viewer_id
-    AND c.show_id = x.show_id
+    ON s.show_id = o.show_id
+),
+-- Every pair counts once under its show's brand and once under 'all', as activity does for watching.
+exposure_hits AS (
+  SELECT variant, brand, converted
+  FROM brand_hits
+  UNION ALL
+  SELECT variant, 'all' AS brand, converted
+  FROM brand_hits
 )
 SELECT
   CAST('variant' AS VARCHAR(16)) AS section,
@@ -194,22 +178,4 @@ SELECT
   CAST(SUM(converted) AS BIGINT) AS conversions
 FROM exposure_hits
 GROUP BY variant, brand
-UNION ALL
-SELECT
-  CAST('hits' AS VARCHAR(16)) AS section,
-  variant,
-  CAST('all' AS VARCHAR(64)) AS brand,
-  CAST(NULL AS VARCHAR(10)) AS week_start,
-  CAST(NULL AS BIGINT) AS viewers,
-  CAST(NULL AS DOUBLE PRECISION) AS active_weeks,
-  CAST(NULL AS DOUBLE PRECISION) AS retained_weeks,
-  CAST(NULL AS DOUBLE PRECISION) AS active_weeks_sq,
-  CAST(NULL AS DOUBLE PRECISION) AS retained_weeks_sq,
-  CAST(NULL AS DOUBLE PRECISION) AS active_retained_weeks,
-  CAST(NULL AS DOUBLE PRECISION) AS watch_seconds,
-  CAST(NULL AS DOUBLE PRECISION) AS watch_seconds_sq,
-  CAST(COUNT(*) AS BIGINT) AS exposures,
-  CAST(SUM(converted) AS BIGINT) AS conversions
-FROM exposure_hits
-GROUP BY variant
 ORDER BY section, variant, brand, week_start

@@ -9,8 +9,8 @@
 --                run in recommendation_exposures (sql/schema_report.sql) at or before the run_id parameter whose lists
 --                went out before as_of: inside the pipeline that is the previous run (this run's lists have had no
 --                time to convert), for `recs report --run` on an older run it is that run.
--- Inputs: the views clean_viewership_events and resolved_identity (sql/schema.sql), shows,
---   recommendation_exposures. Cleaning as in unload_viewership.sql (the same views):
+-- Inputs: the events of known viewers on known shows (sql/viewer_events.sql), shows, and the exposure run's
+--   pairs with their outcome (sql/exposure_outcomes.sql). Cleaning as in unload_viewership.sql (the same fragment):
 --   ambiguous or unknown accounts, unknown shows and watch_seconds <= 0 are dropped, duplicate events count once,
 --   watch time is clamped to 6 hours.
 -- Parameters (Redshift Data API named parameters, string values): run_id; since = 00:00 of the first reported
@@ -20,30 +20,31 @@
 -- Output columns: section, brand, partner, week_start (YYYY-MM-DD), show_id, title, show_rank, unique_viewers,
 --   watch_hours, repeat_viewers, repeat_rate, prev_unique_viewers, wow_change, exposure_run_id, recommended_viewers,
 --   converted_viewers, hit_rate. Columns a section does not use are NULL.
--- Portable: runs unchanged in Redshift and PostgreSQL/PGlite (no FILTER, no :: casts, no DATEADD).
-WITH resolved AS (
+-- Portable: runs unchanged in Redshift and PostgreSQL/PGlite (no FILTER, no :: casts, no DATEADD). The lines
+-- {{VIEWER_EVENTS}} and {{EXPOSURE_OUTCOMES}} are replaced by those fragments (generate-assets.ts), as in report_experiment.sql.
+WITH viewer_events AS (
+{{VIEWER_EVENTS}}
+),
+resolved AS (
   SELECT
-    i.viewer_id,
-    e.partner,
-    e.show_id,
+    viewer_id,
+    partner,
+    show_id,
     -- Weeks start on the configured day (week_start_day: days after Monday, 0-6). DATE_TRUNC('week') gives Mondays;
     -- shifting by an interval literal per branch stays portable (no interval arithmetic on a parameter).
     CASE CAST(:week_start_day AS INTEGER)
-      WHEN 1 THEN DATE_TRUNC('week', e.started_at - INTERVAL '1 day') + INTERVAL '1 day'
-      WHEN 2 THEN DATE_TRUNC('week', e.started_at - INTERVAL '2 days') + INTERVAL '2 days'
-      WHEN 3 THEN DATE_TRUNC('week', e.started_at - INTERVAL '3 days') + INTERVAL '3 days'
-      WHEN 4 THEN DATE_TRUNC('week', e.started_at - INTERVAL '4 days') + INTERVAL '4 days'
-      WHEN 5 THEN DATE_TRUNC('week', e.started_at - INTERVAL '5 days') + INTERVAL '5 days'
-      WHEN 6 THEN DATE_TRUNC('week', e.started_at - INTERVAL '6 days') + INTERVAL '6 days'
-      ELSE DATE_TRUNC('week', e.started_at)
+      WHEN 1 THEN DATE_TRUNC('week', started_at - INTERVAL '1 day') + INTERVAL '1 day'
+      WHEN 2 THEN DATE_TRUNC('week', started_at - INTERVAL '2 days') + INTERVAL '2 days'
+      WHEN 3 THEN DATE_TRUNC('week', started_at - INTERVAL '3 days') + INTERVAL '3 days'
+      WHEN 4 THEN DATE_TRUNC('week', started_at - INTERVAL '4 days') + INTERVAL '4 days'
+      WHEN 5 THEN DATE_TRUNC('week', started_at - INTERVAL '5 days') + INTERVAL '5 days'
+      WHEN 6 THEN DATE_TRUNC('week', started_at - INTERVAL '6 days') + INTERVAL '6 days'
+      ELSE DATE_TRUNC('week', started_at)
     END AS week_start,
-    e.watch_seconds
-  FROM clean_viewership_events e
-  JOIN resolved_identity i
-    ON i.partner = e.partner
-    AND i.partner_user_id = e.partner_user_id
-  WHERE e.started_at >= CAST(:since AS TIMESTAMP) - INTERVAL '7 days'
-    AND e.started_at <= CAST(:as_of AS TIMESTAMP)
+    watch_seconds
+  FROM viewer_events
+  WHERE started_at >= CAST(:since AS TIMESTAMP) - INTERVAL '7 days'
+    AND started_at <= CAST(:as_of AS TIMESTAMP)
 ),
 viewer_show_weeks AS (
   SELECT viewer_id, partner, show_id, week_start, COUNT(*) AS views, SUM(watch_seconds) AS watch_seconds
@@ -106,53 +107,62 @@ brand_weeks_lagged AS (
     LAG(unique_viewers) OVER (PARTITION BY brand ORDER BY week_start) AS prev_unique_viewers
   FROM brand_weeks
 ),
-exposures AS (
-  SELECT run_id, viewer_id, show_id, MIN(recommended_at) AS recommended_at
-  FROM recommendation_exposures
-  WHERE run_id = (
-    SELECT MAX(run_id)
-    FROM recommendation_exposures
-    WHERE run_id <= :run_id
-      AND recommended_at < CAST(:as_of AS TIMESTAMP)
-  )
-  GROUP BY run_id, viewer_id, show_id
-),
-conversions AS (
-  SELECT x.viewer_id, x.show_id
-  FROM exposures x
-  JOIN resolved_identity i
-    ON i.viewer_id = x.viewer_id
-  JOIN clean_viewership_events e
-    ON e.partner = i.partner
-    AND e.partner_user_id = i.partner_user_id
-    AND e.show_id = x.show_id
-  WHERE e.started_at >= x.recommended_at
-    AND e.started_at <= CAST(:as_of AS TIMESTAMP)
-  GROUP BY x.viewer_id, x.show_id
+exposure_outcomes AS (
+{{EXPOSURE_OUTCOMES}}
 ),
 show_hits AS (
   SELECT
-    x.run_id,
-    x.show_id,
+    run_id,
+    show_id,
     COUNT(*) AS recommended_viewers,
-    COUNT(c.viewer_id) AS converted_viewers
-  FROM exposures x
-  LEFT JOIN conversions c
-    ON c.viewer_id = x.viewer_id
-    AND c.show_id = x.show_id
-  GROUP BY x.run_id, x.show_id
+    SUM(converted) AS converted_viewers
+  FROM exposure_outcomes
+  GROUP BY run_id, show_id
+),
+-- The two weekly sections share their week-over-week columns: one row set, one formula (issue #17).
+weekly_rows AS (
+  SELECT
+    CAST('top_show' AS VARCHAR(16)) AS section,
+    brand,
+    partner,
+    week_start,
+    show_id,
+    title,
+    CAST(show_rank AS INTEGER) AS show_rank,
+    unique_viewers,
+    watch_seconds,
+    CAST(repeat_viewers AS BIGINT) AS repeat_viewers,
+    prev_week_start,
+    prev_unique_viewers
+  FROM show_weeks_ranked
+  WHERE show_rank <= CAST(:top_n AS INTEGER)
+  UNION ALL
+  SELECT
+    CAST('brand_week' AS VARCHAR(16)) AS section,
+    brand,
+    CAST('all' AS VARCHAR(32)) AS partner,
+    week_start,
+    CAST(NULL AS VARCHAR(64)) AS show_id,
+    CAST(NULL AS VARCHAR(256)) AS title,
+    CAST(NULL AS INTEGER) AS show_rank,
+    unique_viewers,
+    watch_seconds,
+    CAST(NULL AS BIGINT) AS repeat_viewers,
+    prev_week_start,
+    prev_unique_viewers
+  FROM brand_weeks_lagged
 )
 SELECT
-  CAST('top_show' AS VARCHAR(16)) AS section,
+  section,
   brand,
   partner,
   TO_CHAR(week_start, 'YYYY-MM-DD') AS week_start,
   show_id,
   title,
-  CAST(show_rank AS INTEGER) AS show_rank,
+  show_rank,
   CAST(unique_viewers AS BIGINT) AS unique_viewers,
   CAST(watch_seconds AS DOUBLE PRECISION) / 3600 AS watch_hours,
-  CAST(repeat_viewers AS BIGINT) AS repeat_viewers,
+  repeat_viewers,
   CAST(repeat_viewers AS DOUBLE PRECISION) / unique_viewers AS repeat_rate,
   CAST(CASE WHEN prev_week_start = week_start - INTERVAL '7 days' THEN prev_unique_viewers END AS BIGINT)
     AS prev_unique_viewers,
@@ -164,33 +174,7 @@ SELECT
   CAST(NULL AS BIGINT) AS recommended_viewers,
   CAST(NULL AS BIGINT) AS converted_viewers,
   CAST(NULL AS DOUBLE PRECISION) AS hit_rate
-FROM show_weeks_ranked
-WHERE week_start >= CAST(:since AS TIMESTAMP)
-  AND show_rank <= CAST(:top_n AS INTEGER)
-UNION ALL
-SELECT
-  CAST('brand_week' AS VARCHAR(16)) AS section,
-  brand,
-  CAST('all' AS VARCHAR(32)) AS partner,
-  TO_CHAR(week_start, 'YYYY-MM-DD') AS week_start,
-  CAST(NULL AS VARCHAR(64)) AS show_id,
-  CAST(NULL AS VARCHAR(256)) AS title,
-  CAST(NULL AS INTEGER) AS show_rank,
-  CAST(unique_viewers AS BIGINT) AS unique_viewers,
-  CAST(watch_seconds AS DOUBLE PRECISION) / 3600 AS watch_hours,
-  CAST(NULL AS BIGINT) AS repeat_viewers,
-  CAST(NULL AS DOUBLE PRECISION) AS repeat_rate,
-  CAST(CASE WHEN prev_week_start = week_start - INTERVAL '7 days' THEN prev_unique_viewers END AS BIGINT)
-    AS prev_unique_viewers,
-  CASE
-    WHEN prev_week_start = week_start - INTERVAL '7 days'
-      THEN CAST(unique_viewers - prev_unique_viewers AS DOUBLE PRECISION) / prev_unique_viewers
-  END AS wow_change,
-  CAST(NULL AS VARCHAR(64)) AS exposure_run_id,
-  CAST(NULL AS BIGINT) AS recommended_viewers,
-  CAST(NULL AS BIGINT) AS converted_viewers,
-  CAST(NULL AS DOUBLE PRECISION) AS hit_rate
-FROM brand_weeks_lagged
+FROM weekly_rows
 WHERE week_start >= CAST(:since AS TIMESTAMP)
 UNION ALL
 SELECT

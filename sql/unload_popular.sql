@@ -1,20 +1,18 @@
 -- UnloadViewership (popular channel): the 50 shows most viewers watched in the last 28 days, the
 -- fallback list for viewers the model has no list for. One row per show × partner that carries it.
--- Inputs: the views clean_viewership_events and resolved_identity (sql/schema.sql, where the cleaning rules live),
--- shows, show_availability; {{AS_OF}} as in unload_viewership.sql.
+-- Inputs: the events of known viewers on known shows (sql/viewer_events.sql, as in unload_viewership.sql), shows,
+-- show_availability; {{AS_OF}} as in unload_viewership.sql.
 -- Output columns: show_id, title, genre, brand, partner, unique_viewers, rank.
-WITH recent_viewing AS (
+WITH viewer_events AS (
+{{VIEWER_EVENTS}}
+),
+recent_viewing AS (
   SELECT
-    e.show_id,
-    i.viewer_id
-  FROM clean_viewership_events e
-  JOIN resolved_identity i
-    ON i.partner = e.partner
-    AND i.partner_user_id = e.partner_user_id
-  JOIN shows known_shows
-    ON known_shows.show_id = e.show_id
-  WHERE e.started_at <= {{AS_OF}}
-    AND e.started_at > {{AS_OF}} - INTERVAL '28 days'
+    show_id,
+    viewer_id
+  FROM viewer_events
+  WHERE started_at <= {{AS_OF}}
+    AND started_at > {{AS_OF}} - INTERVAL '28 days'
 ),
 ranked_shows AS (
   SELECT

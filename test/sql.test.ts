@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSqlStatement } from '../scripts/sql-fragments.js';
 
 // The warehouse SQL runs unchanged in embedded Postgres: same files as Redshift, checked on a tiny data set
 // whose bad rows each exercise one cleaning rule of unload_viewership.sql.
 const sqlFile = (name: string) => readFileSync(new URL(`../sql/${name}`, import.meta.url), 'utf8');
 const AS_OF = "TIMESTAMP '2026-11-20 00:00:00'";
-const select = (name: string) => sqlFile(name).replaceAll('{{AS_OF}}', AS_OF);
+// Statements as the generators embed them: fragment lines expanded (scripts/sql-fragments.ts).
+const select = (name: string) => readSqlStatement(name).replaceAll('{{AS_OF}}', AS_OF);
 
 let db: PGlite;
 
@@ -129,7 +131,7 @@ describe('the cleaning rules', () => {
 
   it('keep bad rows out of the popular list and the report', async () => {
     const popular = () => db.query(`SELECT * FROM (${select('unload_popular.sql')}) p ORDER BY rank, partner`);
-    const reportSql = sqlFile('report_top_shows.sql');
+    const reportSql = readSqlStatement('report_top_shows.sql');
     const report = () =>
       db.query(
         reportSql.replaceAll(

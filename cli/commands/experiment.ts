@@ -54,6 +54,27 @@ function print(experiment: Experiment | undefined, json: boolean, now: Date): vo
   );
 }
 
+type ExperimentFile = typeof import('../../local/experiment-file.js');
+
+/**
+ * What start, stop and status share: check the flags and run `checkArgs`, then run `action` on the experiment file
+ * of --data-dir at one `now` (local setup errors become usage errors), and print the experiment it returns.
+ */
+async function onExperimentFile(
+  args: { 'data-dir'?: unknown; json?: unknown },
+  rawArgs: readonly string[],
+  flags: readonly string[],
+  action: (file: ExperimentFile, dataDir: string, now: Date) => Experiment | undefined,
+  checkArgs: () => void = () => {},
+): Promise<void> {
+  checkFlags(rawArgs, flags);
+  checkArgs();
+  const file = await import('../../local/experiment-file.js');
+  const now = new Date();
+  const experiment = await withLocalErrors(() => action(file, dataDirOf(args['data-dir']), now));
+  print(experiment, Boolean(args.json), now);
+}
+
 const START_ARGS = {
   id: { type: 'string', description: 'experiment id (A-Z a-z 0-9 _ -, ≤ 64; never reuse one)', required: true },
   start: { type: 'string', description: 'ISO 8601 start (default: now)' },
@@ -67,26 +88,24 @@ const start = defineCommand({
   meta: { name: 'start', description: 'Start a holdout experiment on the local stage.' },
   args: START_ARGS,
   async run({ args, rawArgs }) {
-    checkFlags(rawArgs, Object.keys(START_ARGS));
     const share = Number(args['control-share']);
-    if (!/^\d*\.?\d+$/.test(String(args['control-share'])) || !Number.isFinite(share)) {
-      throw new UsageError(`--control-share must be a number in (0, 0.5], got "${String(args['control-share'])}"`);
-    }
-    const { startLocalExperiment } = await import('../../local/experiment-file.js');
-    const now = new Date();
-    const experiment = await withLocalErrors(() =>
-      startLocalExperiment(
-        dataDirOf(args['data-dir']),
-        {
-          id: String(args.id),
-          ...(args.start ? { start: String(args.start) } : {}),
-          controlShare: share,
-          control: String(args.control),
-        },
-        now,
-      ),
+    const input = {
+      id: String(args.id),
+      ...(args.start ? { start: String(args.start) } : {}),
+      controlShare: share,
+      control: String(args.control),
+    };
+    await onExperimentFile(
+      args,
+      rawArgs,
+      Object.keys(START_ARGS),
+      (file, dataDir, now) => file.startLocalExperiment(dataDir, input, now),
+      () => {
+        if (!/^\d*\.?\d+$/.test(String(args['control-share'])) || !Number.isFinite(share)) {
+          throw new UsageError(`--control-share must be a number in (0, 0.5], got "${String(args['control-share'])}"`);
+        }
+      },
     );
-    print(experiment, Boolean(args.json), now);
   },
 });
 
@@ -100,13 +119,9 @@ const stop = defineCommand({
   meta: { name: 'stop', description: 'Stop the running experiment (the report still analyses it up to its end).' },
   args: STOP_ARGS,
   async run({ args, rawArgs }) {
-    checkFlags(rawArgs, Object.keys(STOP_ARGS));
-    const { stopLocalExperiment } = await import('../../local/experiment-file.js');
-    const now = new Date();
-    const experiment = await withLocalErrors(() =>
-      stopLocalExperiment(dataDirOf(args['data-dir']), now, args.end ? String(args.end) : undefined),
+    await onExperimentFile(args, rawArgs, Object.keys(STOP_ARGS), (file, dataDir, now) =>
+      file.stopLocalExperiment(dataDir, now, args.end ? String(args.end) : undefined),
     );
-    print(experiment, Boolean(args.json), now);
   },
 });
 
@@ -116,10 +131,9 @@ const status = defineCommand({
   meta: { name: 'status', description: "Show the local stage's experiment." },
   args: STATUS_ARGS,
   async run({ args, rawArgs }) {
-    checkFlags(rawArgs, Object.keys(STATUS_ARGS));
-    const { readLocalExperiment } = await import('../../local/experiment-file.js');
-    const experiment = await withLocalErrors(() => readLocalExperiment(dataDirOf(args['data-dir'])));
-    print(experiment, Boolean(args.json), new Date());
+    await onExperimentFile(args, rawArgs, Object.keys(STATUS_ARGS), (file, dataDir) =>
+      file.readLocalExperiment(dataDir),
+    );
   },
 });
 

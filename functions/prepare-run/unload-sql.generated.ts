@@ -2,8 +2,8 @@
 // `npx tsx scripts/gen-sql.ts` (a test fails while this module and sql/ differ).
 export const UNLOAD_SELECTS = {
   viewership: `-- UnloadViewership: training data, one row per viewer × show × partner.
--- Inputs: the views clean_viewership_events and resolved_identity (sql/schema.sql, where the cleaning rules live),
--- shows; {{AS_OF}} is the run's as-of TIMESTAMP literal.
+-- Inputs: the events of known viewers on known shows (sql/viewer_events.sql, over the views clean_viewership_events
+-- and resolved_identity of sql/schema.sql, where the cleaning rules live); {{AS_OF}} is the run's as-of TIMESTAMP literal.
 -- Output columns: viewer_id, show_id, partner, watch_seconds, view_count, last_watched_at.
 -- Cleaning, deterministic so reruns unload the same rows (issue #7), as applied through the views and joins:
 --   rows with a null partner, account, show or start time are dropped; events after the as-of time are dropped;
@@ -11,21 +11,27 @@ export const UNLOAD_SELECTS = {
 --   duplicate events (same account, show and start time) count once, with their longest watch time;
 --   an account mapped to more than one viewer is ambiguous and dropped rather than guessed;
 --   events of unknown accounts or unknown shows are dropped by the joins.
-WITH resolved_events AS (
-  SELECT
-    i.viewer_id,
-    e.show_id,
-    e.partner,
-    e.watch_seconds,
-    e.started_at
-  FROM clean_viewership_events e
-  JOIN resolved_identity i
-    ON i.partner = e.partner
-    AND i.partner_user_id = e.partner_user_id
-  JOIN shows s
-    ON s.show_id = e.show_id
-  WHERE e.started_at <= {{AS_OF}}
-    AND e.started_at > {{AS_OF}} - INTERVAL '180 days'
+WITH viewer_events AS (
+-- Fragment (issue #17): every clean event of a known viewer on a known show, the one statement of which events
+-- count. The cleaning rules live in the view clean_viewership_events (sql/schema.sql); the joins drop events of
+-- unknown or ambiguous accounts (resolved_identity) and of shows missing from the catalog.
+-- Included as a CTE body by unload_viewership.sql, unload_popular.sql, report_top_shows.sql and
+-- report_experiment.sql (the line {{VIEWER_EVENTS}}, expanded by scripts/sql-fragments.ts); each filters its own window.
+-- Inputs: clean_viewership_events, resolved_identity, shows.
+-- Output columns: viewer_id, partner, show_id, brand, started_at, watch_seconds.
+SELECT
+  i.viewer_id,
+  e.partner,
+  e.show_id,
+  s.brand,
+  e.started_at,
+  e.watch_seconds
+FROM clean_viewership_events e
+JOIN resolved_identity i
+  ON i.partner = e.partner
+  AND i.partner_user_id = e.partner_user_id
+JOIN shows s
+  ON s.show_id = e.show_id
 )
 SELECT
   viewer_id,
@@ -34,7 +40,9 @@ SELECT
   SUM(watch_seconds) AS watch_seconds,
   COUNT(*) AS view_count,
   MAX(started_at) AS last_watched_at
-FROM resolved_events
+FROM viewer_events
+WHERE started_at <= {{AS_OF}}
+  AND started_at > {{AS_OF}} - INTERVAL '180 days'
 GROUP BY viewer_id, show_id, partner
 `,
   catalog: `-- UnloadViewership (catalog channel): every show with each partner that carries it.
@@ -73,21 +81,38 @@ FROM resolved_identity
 `,
   popular: `-- UnloadViewership (popular channel): the 50 shows most viewers watched in the last 28 days, the
 -- fallback list for viewers the model has no list for. One row per show × partner that carries it.
--- Inputs: the views clean_viewership_events and resolved_identity (sql/schema.sql, where the cleaning rules live),
--- shows, show_availability; {{AS_OF}} as in unload_viewership.sql.
+-- Inputs: the events of known viewers on known shows (sql/viewer_events.sql, as in unload_viewership.sql), shows,
+-- show_availability; {{AS_OF}} as in unload_viewership.sql.
 -- Output columns: show_id, title, genre, brand, partner, unique_viewers, rank.
-WITH recent_viewing AS (
+WITH viewer_events AS (
+-- Fragment (issue #17): every clean event of a known viewer on a known show, the one statement of which events
+-- count. The cleaning rules live in the view clean_viewership_events (sql/schema.sql); the joins drop events of
+-- unknown or ambiguous accounts (resolved_identity) and of shows missing from the catalog.
+-- Included as a CTE body by unload_viewership.sql, unload_popular.sql, report_top_shows.sql and
+-- report_experiment.sql (the line {{VIEWER_EVENTS}}, expanded by scripts/sql-fragments.ts); each filters its own window.
+-- Inputs: clean_viewership_events, resolved_identity, shows.
+-- Output columns: viewer_id, partner, show_id, brand, started_at, watch_seconds.
+SELECT
+  i.viewer_id,
+  e.partner,
+  e.show_id,
+  s.brand,
+  e.started_at,
+  e.watch_seconds
+FROM clean_viewership_events e
+JOIN resolved_identity i
+  ON i.partner = e.partner
+  AND i.partner_user_id = e.partner_user_id
+JOIN shows s
+  ON s.show_id = e.show_id
+),
+recent_viewing AS (
   SELECT
-    e.show_id,
-    i.viewer_id
-  FROM clean_viewership_events e
-  JOIN resolved_identity i
-    ON i.partner = e.partner
-    AND i.partner_user_id = e.partner_user_id
-  JOIN shows known_shows
-    ON known_shows.show_id = e.show_id
-  WHERE e.started_at <= {{AS_OF}}
-    AND e.started_at > {{AS_OF}} - INTERVAL '28 days'
+    show_id,
+    viewer_id
+  FROM viewer_events
+  WHERE started_at <= {{AS_OF}}
+    AND started_at > {{AS_OF}} - INTERVAL '28 days'
 ),
 ranked_shows AS (
   SELECT

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NULL_EXPERIMENT_ROW as NULLS } from '../../test/support/experiment-rows.js';
 import type { Experiment } from '../_shared/experiment.js';
 import { renderExperimentSection } from './experiment-html.js';
 import { experimentReportFromRows, outcomeWeeks } from './experiment-report.js';
@@ -10,20 +11,6 @@ const EXPERIMENT: Experiment = {
   control: 'popular',
 };
 
-const NULLS = {
-  brand: null,
-  week_start: null,
-  viewers: null,
-  active_weeks: null,
-  retained_weeks: null,
-  active_weeks_sq: null,
-  retained_weeks_sq: null,
-  active_retained_weeks: null,
-  watch_seconds: null,
-  watch_seconds_sq: null,
-  exposures: null,
-  conversions: null,
-};
 /** Rows as sql/report_experiment.sql returns them (numbers may arrive as strings from the Data API). */
 const variantBrand = (variant: string, brand: string, a: number, r: number, w: number) => ({
   section: 'variant_brand',

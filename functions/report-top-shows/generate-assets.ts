@@ -5,16 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSqlStatement } from '../../scripts/sql-fragments.js';
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
-
-/** The report's experiment SQL with the one copy of the assignment SELECT in place of its token line. */
-export function spliceAssignment(reportSql: string): string {
-  const assignment = readFileSync(here('../../sql/experiment_assignment.sql'), 'utf8').trimEnd();
-  const tokenLine = /^\{\{EXPERIMENT_ASSIGNMENT\}\}$/m;
-  if (!tokenLine.test(reportSql)) throw new Error('sql/report_experiment.sql lost its {{EXPERIMENT_ASSIGNMENT}} line');
-  return reportSql.replace(tokenLine, () => assignment);
-}
 
 /** The generated modules beside this script: file name, exported constant, and the text it must hold. */
 export function assetModules(): { file: string; exportName: string; value: string; header: string }[] {
@@ -33,15 +26,16 @@ export function assetModules(): { file: string; exportName: string; value: strin
     {
       file: 'report-sql.generated.ts',
       exportName: 'REPORT_TOP_SHOWS_SQL',
-      value: readFileSync(here('../../sql/report_top_shows.sql'), 'utf8'),
-      header: '// Copy of sql/report_top_shows.sql, so the bundled Lambda carries it.\n',
+      value: readSqlStatement('report_top_shows.sql'),
+      header:
+        '// sql/report_top_shows.sql with its fragments expanded (scripts/sql-fragments.ts), so the bundled Lambda carries it.\n',
     },
     {
       file: 'report-experiment-sql.generated.ts',
       exportName: 'REPORT_EXPERIMENT_SQL',
-      value: spliceAssignment(readFileSync(here('../../sql/report_experiment.sql'), 'utf8')),
+      value: readSqlStatement('report_experiment.sql'),
       header:
-        '// sql/report_experiment.sql with sql/experiment_assignment.sql in place of {{EXPERIMENT_ASSIGNMENT}} (issue #18).\n',
+        '// sql/report_experiment.sql with its fragments (sql/experiment_assignment.sql, ...) expanded (issues #17, #18).\n',
     },
     {
       file: 'experiment-assignment-sql.generated.ts',

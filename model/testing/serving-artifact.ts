@@ -1,6 +1,6 @@
 import type { Artifact } from '../artifact.js';
 import type { ShowInfo } from '../data/dataset.js';
-import { csrFromTriples } from '../linalg/csr.js';
+import { type Csr, csrFromTriples } from '../linalg/csr.js';
 import { createRng } from '../rng.js';
 
 export interface ServingArtifactOptions {
@@ -17,6 +17,25 @@ export const viewerIdOf = (u: number): string => `viewer-${String(u).padStart(9,
 
 // Real catalog titles run to a few dozen characters; answers carry them twice (title and reason).
 const WORDS = ['Night', 'Harbor', 'Kitchen', 'Chronicles', 'Of', 'The', 'Lost', 'Valley', 'Files', 'Season', 'Academy'];
+
+/** A count × partners CSR in which row r holds partners r and r + secondOffset (mod partners), entry t valued value(t). */
+function twoPartnersEach(count: number, partners: number, secondOffset: number, value: (t: number) => number): Csr {
+  const rows = new Int32Array(count * 2);
+  const cols = new Int32Array(count * 2);
+  for (let r = 0; r < count; r++) {
+    rows[2 * r] = r;
+    rows[2 * r + 1] = r;
+    cols[2 * r] = r % partners;
+    cols[2 * r + 1] = (r + secondOffset) % partners;
+  }
+  return csrFromTriples(
+    count,
+    partners,
+    rows,
+    cols,
+    Float32Array.from(rows, (_, t) => value(t)),
+  );
+}
 
 /**
  * An iALS serving artifact of the given size, with random factors instead of trained ones: what serving costs
@@ -39,36 +58,9 @@ export function makeServingArtifact(o: ServingArtifactOptions): Artifact {
     }
   }
   const interactions = csrFromTriples(o.viewers, o.shows, rows, cols, new Float32Array(rows.length).fill(1));
-  const viewerRows = new Int32Array(o.viewers * 2);
-  const viewerCols = new Int32Array(o.viewers * 2);
-  for (let u = 0; u < o.viewers; u++) {
-    viewerRows[2 * u] = u;
-    viewerRows[2 * u + 1] = u;
-    viewerCols[2 * u] = u % partnerIds.length;
-    viewerCols[2 * u + 1] = (u + 1) % partnerIds.length;
-  }
-  const viewerPartners = csrFromTriples(
-    o.viewers,
-    partnerIds.length,
-    viewerRows,
-    viewerCols,
-    Float32Array.from(viewerRows, (_, i) => 600 * (1 + (i % 3))),
-  );
-  const showRows = new Int32Array(o.shows * 2);
-  const showCols = new Int32Array(o.shows * 2);
-  for (let j = 0; j < o.shows; j++) {
-    showRows[2 * j] = j;
-    showRows[2 * j + 1] = j;
-    showCols[2 * j] = j % partnerIds.length;
-    showCols[2 * j + 1] = (j + 2) % partnerIds.length;
-  }
-  const showPartners = csrFromTriples(
-    o.shows,
-    partnerIds.length,
-    showRows,
-    showCols,
-    new Float32Array(o.shows * 2).fill(1),
-  );
+  // Viewer-partner entries are watch seconds (600, 1200 or 1800); show-partner entries only mark availability.
+  const viewerPartners = twoPartnersEach(o.viewers, partnerIds.length, 1, (t) => 600 * (1 + (t % 3)));
+  const showPartners = twoPartnersEach(o.shows, partnerIds.length, 2, () => 1);
   const shows: ShowInfo[] = Array.from({ length: o.shows }, (_, j) => ({
     title: `${WORDS[j % WORDS.length]} ${WORDS[(j * 3 + 1) % WORDS.length]} ${WORDS[(j * 7 + 2) % WORDS.length]} ${j}`,
     genre: ['Drama', 'Comedy', 'Documentary', 'Kids', 'Reality'][j % 5] as string,

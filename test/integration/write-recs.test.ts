@@ -2,8 +2,9 @@ import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThrottledError } from '../../functions/_shared/errors.js';
 import { type WriteRecsDeps, type WriteRecsEvent, writeRecs } from '../../functions/write-recs/write-recs.js';
+import { makeRng } from '../../local/rng.js';
 import { type AwsStandIns, startAwsStandIns } from '../support/aws-standins.js';
-import { flakyDynamo, seededRandom } from '../support/flaky-dynamo.js';
+import { flakyDynamo } from '../support/flaky-dynamo.js';
 import { makeTopTen, transformLine, transformObject, viewerIdOf } from '../support/transform-output.js';
 
 const OLDER_RUN = '20240501T020000Z-daily';
@@ -37,7 +38,7 @@ function deps(overrides: Partial<WriteRecsDeps> = {}): WriteRecsDeps {
     now: () => NOW,
     // Backoff is the batch writer's concern (batch-writer.test.ts); here it costs no wall-clock time.
     sleep: async () => {},
-    random: seededRandom(7),
+    random: makeRng(7),
     baseDelayMs: 1,
     maxDelayMs: 20,
     logger: capturingLogger().logger,
@@ -63,7 +64,7 @@ describe('writeRecs against the local stand-ins', () => {
     await aws.putText(keys[0] ?? '', transformObject(0, 150));
     await aws.putText(keys[1] ?? '', transformObject(150, 300));
     await aws.putText(keys[2] ?? '', transformObject(300, 420));
-    const flaky = flakyDynamo(aws.dynamo, { unprocessedShare: 0.3, throttleShare: 0.15, random: seededRandom(42) });
+    const flaky = flakyDynamo(aws.dynamo, { unprocessedShare: 0.3, throttleShare: 0.15, random: makeRng(42) });
 
     // Act
     const result = await writeRecs(batch(runId, keys), deps({ dynamo: flaky }));
@@ -175,7 +176,7 @@ describe('writeRecs against the local stand-ins', () => {
     const runId = '20240506T020000Z-budget';
     const key = `runs/${runId}/recommendations/part-0.out`;
     await aws.putText(key, transformObject(0, 50));
-    const alwaysThrottled = flakyDynamo(aws.dynamo, { unprocessedShare: 0, throttleShare: 1, random: seededRandom(1) });
+    const alwaysThrottled = flakyDynamo(aws.dynamo, { unprocessedShare: 0, throttleShare: 1, random: makeRng(1) });
     let clock = NOW;
 
     const write = writeRecs(

@@ -7,18 +7,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { BatchWriteClient } from '../../functions/write-recs/batch-writer.js';
 
-/** A seeded PRNG (mulberry32), so a failing fault-injection run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface FlakyStats {
   calls: number;
   throttled: number;
@@ -29,7 +17,7 @@ export interface FlakyStats {
  * Wraps the real client the way DynamoDB misbehaves under load: a share of calls fail with
  * ProvisionedThroughputExceededException before writing anything, and of the others a random share of
  * the items is *not* sent to the table and comes back as UnprocessedItems. What is written is written
- * for real, in the stand-in.
+ * for real, in the stand-in. Pass a seeded `random` (makeRng from local/rng.ts) so a failing run can be replayed.
  */
 export function flakyDynamo(
   real: DynamoDBClient,
