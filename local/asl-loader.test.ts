@@ -3,12 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, loadPipeline, loadServerlessStack, localFunctionArn } from './asl-loader.js';
+import { loadPipeline, loadServerlessStack } from './asl-loader.js';
 import { LocalSetupError } from './errors.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localFunctionArn } from './serverless-refs.js';
 
-// How the loader turns Ref, Fn::GetAtt and ${self:…} into local values, on a small serverless.yml written for the
-// test (resources split across a list and a ${file()} fragment, as serverless allows). ${param:…}, and what a
-// missing parameter or resource does, belong to the stage-parameter tests.
+// How the loader (through serverless-refs.ts) turns Ref, Fn::GetAtt and ${self:…} into local values, on a small
+// serverless.yml written for the test (resources split across a list and a ${file()} fragment, as serverless
+// allows). ${param:…}, and what a missing parameter or resource does, belong to the stage-parameter tests.
 const SERVERLESS = `service: show-recs
 custom:
   prefix: recs
