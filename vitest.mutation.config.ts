@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// The test set StrykerJS runs against each mutant (`npm run mutation`, docs/mutation.md): the unit tests beside
+// functions/ and model/ plus the integration files that drive the writer, offers and publish in-process against
+// dynalite and s3rver. Left out, because one mutant would cost seconds to minutes on a 2-core machine: the end-to-end
+// files (pipeline, redrive, CLI, report HTTP, browser; they run the code in child processes, which per-test coverage
+// cannot see anyway), the SageMaker and PGlite files, and the offers property test (2,000 requests a run).
+// Stryker runs vitest in worker threads, which refuse vitest.config.ts's execArgv; the script passes
+// --openssl-legacy-provider through NODE_OPTIONS instead (s3rver's paginated listings need it on Node 20).
+export default defineConfig({
+  test: {
+    include: [
+      'functions/**/*.test.ts',
+      'model/**/*.test.ts',
+      'test/integration/batch-writer.test.ts',
+      'test/integration/offers.test.ts',
+      'test/integration/offers-cache.test.ts',
+      'test/integration/publish.test.ts',
+      'test/integration/write-recs.test.ts',
+    ],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
