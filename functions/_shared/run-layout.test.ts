@@ -42,6 +42,20 @@ describe('run layout', () => {
     );
   });
 
+  it('orders a run id equal to itself (a rerun of the live run is not newer), and says so with 0', () => {
+    const id = '20240501T020000Z-daily';
+
+    expect(compareRunIds(id, id)).toBe(0);
+    expect(compareRunIds('20240501T020000Z-a', '20240501T020001Z-a')).toBe(-1);
+    expect(compareRunIds('20240501T020001Z-a', '20240501T020000Z-a')).toBe(1);
+  });
+
+  it('refuses to make a run id from a start time past year 9999, naming the execution', () => {
+    expect(() => makeRunId('far-future', new Date(Date.UTC(10_000, 0, 1)))).toThrow(
+      'cannot derive a run id from "far-future"',
+    );
+  });
+
   it('refuses what is not a run id', () => {
     for (const text of ['', 'local', '20240501T020000Z-', '20240501T020000Z-a/b', '20241301T020000Z-x']) {
       expect(parseRunId(text)).toBeUndefined();

@@ -35,7 +35,7 @@ const viewerOf = (request: { PutRequest?: { Item?: Record<string, AttributeValue
   request.PutRequest?.Item?.viewerId?.S;
 
 /** A writer on a fake clock: sleeping advances it, and every backoff it chose is kept. */
-function writerWith(client: BatchWriterDeps['dynamo'], budgetMs = 60_000) {
+function writerWith(client: BatchWriterDeps['dynamo'], budgetMs = 60_000, maxDelayMs = 1_000) {
   let clockMs = START_MS;
   const sleepsMs: number[] = [];
   const writer = new BatchWriter({
@@ -50,7 +50,7 @@ function writerWith(client: BatchWriterDeps['dynamo'], budgetMs = 60_000) {
     },
     random: () => 0.5,
     baseDelayMs: 100,
-    maxDelayMs: 1_000,
+    maxDelayMs,
   });
   return { writer, sleepsMs };
 }
@@ -104,6 +104,7 @@ describe('BatchWriter against dynalite', () => {
     ['a socket timeout', named('Error', { code: 'ETIMEDOUT' })],
     ['a DNS hiccup', named('Error', { code: 'EAI_AGAIN' })],
     ['an unknown 503', named('UnknownError', { $metadata: { httpStatusCode: 503 } })],
+    ['an unknown 500', named('UnknownError', { $metadata: { httpStatusCode: 500 } })],
   ])('retries the whole request after %s, and writes it', async (_, error) => {
     const client = scriptedDynamo(aws.dynamo, [{ error }]);
     const { writer } = writerWith(client);
@@ -118,6 +119,8 @@ describe('BatchWriter against dynalite', () => {
   it.each<[string, ScriptedAnswer[]]>([
     ['an access denial (4xx)', [{ error: named('AccessDeniedException', { $metadata: { httpStatusCode: 400 } }) }]],
     ['an error with no name or status', [{ error: new Error('socket hang up') }]],
+    ['a socket error code that is not transient', [{ error: named('Error', { code: 'EACCES' }) }]],
+    ['a 499 (below the 5xx range)', [{ error: named('UnknownError', { $metadata: { httpStatusCode: 499 } }) }]],
   ])('fails the batch at once, without retrying, on %s', async (_, script) => {
     const client = scriptedDynamo(aws.dynamo, script);
     const { writer, sleepsMs } = writerWith(client);
@@ -130,6 +133,57 @@ describe('BatchWriter against dynalite', () => {
     expect(client.calls).toHaveLength(1);
     expect(sleepsMs).toEqual([]);
     expect(await viewersInTable()).toEqual([]);
+  });
+
+  it('caps each backoff at maxDelayMs', async () => {
+    const client = scriptedDynamo(aws.dynamo, [{ unprocessed: 1 }, { unprocessed: 1 }, { unprocessed: 1 }]);
+    const { writer, sleepsMs } = writerWith(client, 60_000, 150);
+
+    await putAll(writer, 2);
+    await writer.flush();
+
+    // random 0.5 × min(150, 100·2^(attempt−1)): 50, then the cap.
+    expect(sleepsMs).toEqual([50, 75, 75]);
+  });
+
+  it('gives up before a backoff that would end exactly at the deadline', async () => {
+    const client = scriptedDynamo(aws.dynamo, [{ unprocessed: 1 }]);
+    const { writer, sleepsMs } = writerWith(client, 50);
+
+    await putAll(writer, 2);
+
+    await expect(writer.flush()).rejects.toBeInstanceOf(ThrottledError);
+    expect(sleepsMs).toEqual([]);
+    expect(client.calls).toHaveLength(1);
+  });
+
+  it('sends no empty request: a flush with nothing queued writes nothing more', async () => {
+    const client = scriptedDynamo(aws.dynamo, []);
+    const { writer } = writerWith(client);
+
+    await putAll(writer, 25);
+    const stats = await writer.flush();
+    await writer.flush();
+
+    expect(client.calls.map((call) => call.length)).toEqual([25]);
+    expect(stats).toEqual({ written: 25, retried: 0, requests: 1 });
+  });
+
+  it('refuses further puts once a request has failed, without calling DynamoDB again', async () => {
+    // Prepare: the first full request (25 items) meets an access denial.
+    const denied = named('AccessDeniedException', { $metadata: { httpStatusCode: 400 } });
+    const client = scriptedDynamo(aws.dynamo, [{ error: denied }]);
+    const { writer } = writerWith(client);
+
+    // Act
+    const full = putAll(writer, 25);
+    await expect(full).rejects.toBeInstanceOf(WriteRecsError);
+    const later = writer.put('viewer-99', item(99));
+
+    // Assess
+    await expect(later).rejects.toBeInstanceOf(WriteRecsError);
+    await expect(writer.flush()).rejects.toBeInstanceOf(WriteRecsError);
+    expect(client.calls).toHaveLength(1);
   });
 
   it("fails at once on the table's own ValidationException, keeping it as the cause", async () => {

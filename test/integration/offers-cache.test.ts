@@ -126,6 +126,8 @@ describe('the offers store caches', () => {
 
     const failed = store.getLivePointer();
     await expect(failed).rejects.toBeInstanceOf(OffersStoreError);
+    // The class name is what logs and alarms match on.
+    await expect(failed).rejects.toMatchObject({ name: 'OffersStoreError' });
     await putLive(LIVE_RUN_ID);
     clockMs += RETRY_MS - 1;
     const cachedFailure = store.getLivePointer();
