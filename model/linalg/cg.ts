@@ -2,7 +2,9 @@ import type { Csr } from './csr.js';
 
 /**
  * Σ a[ao+k]·b[k] for k < len, with four accumulators: a single running sum is bound by the add latency (≈ 1.7 ns
- * per term measured here), four independent ones are not.
+ * per term measured here), four independent ones are not. dense.ts's `dot` is the same loop, kept apart on purpose:
+ * V8 specialises a function's element loads on the array types it has seen, this one reads Float32 factors, and
+ * sharing it would make the Cholesky kernel's Float64-only loads polymorphic (issue #17).
  */
 function dot4(
   a: Float64Array<ArrayBufferLike> | Float32Array<ArrayBufferLike>,
