@@ -20,13 +20,17 @@ const base: ExecutionSummary = {
 
 // Every `npx recs <command> --flag` printed must be a command and flags `recs` has.
 async function expectRunnable(lines: readonly string[]): Promise<void> {
+  let commands = 0;
   for (const line of lines) {
     for (const [, command, rest] of line.matchAll(/npx recs (\w+)([^;#)&]*)/g)) {
+      commands++;
       const module = (await import(`./commands/${command}.ts`)) as { default: CommandDef };
       const args = (module.default.args ?? {}) as ArgsDef;
       for (const [, flag] of (rest ?? '').matchAll(/--([a-z-]+)/g)) expect(Object.keys(args)).toContain(flag);
     }
   }
+  // Lines without a single `npx recs` command would pass the loop above without checking anything.
+  expect(commands).toBeGreaterThan(0);
 }
 
 describe('nextCommands', () => {

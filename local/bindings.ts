@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { AslDefinition, AslState, Json, LocalFunction } from './asl-loader.js';
-import { functionKeyFromName } from './asl-loader.js';
 import { LocalSetupError, TaskError } from './errors.js';
+import { functionKeyFromName } from './serverless-refs.js';
 
 /**
  * Task bindings by resource ARN. aws-local-stepfunctions keys its overrides by state name, so the runtime

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { evaluateTemplate } from './asl-eval.js';
-import { type AslState, type Json, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl-loader.js';
+import type { AslState, Json } from './asl-loader.js';
 import { TaskError } from './errors.js';
 import { type Progress, silentProgress } from './progress.js';
 import { getText, listPage, putObject } from './s3-io.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './serverless-refs.js';
 
 /**
  * Distributed Map, run locally (aws-local-stepfunctions has none): ItemReader, ItemSelector, ItemBatcher,

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Json, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl-loader.js';
+import type { Json } from './asl-loader.js';
 import { dataPaths, noLocalRunYet } from './data-dir.js';
 import type { BatchRecord, MapRunStore } from './distributed-map.js';
 import { ExecutionNotRedrivableError, LocalSetupError } from './errors.js';
 import { lastInputOf } from './event-log.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './serverless-refs.js';
 
 /**
  * The execution store: one folder per execution under `<data-dir>/executions/<name>/` with `execution.json`

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readYaml } from './asl-loader.js';
 import { importLocalRoutes, loadHttpApiWiring } from './http-routes.js';
 import { LocalHttpApi } from './http-server.js';
 import { runWithEnv } from './iam/scoped-env.js';
@@ -14,6 +13,7 @@ import {
   localAuthorizerSettings,
   signToken,
 } from './jwt-keys.js';
+import { readYaml } from './serverless-refs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 type Raw = Record<string, Record<string, unknown>>;

@@ -56,8 +56,6 @@ export interface LocalHttpApiOptions {
   authorizer: JwtAuthorizerSettings;
   routes?: readonly LocalRoute[];
   onRequest?: (entry: AccessLogEntry) => void;
-  /** Runs one invocation as the route's function (local/iam: its role's access key). */
-  runAs?: <T>(functionName: string, invocation: () => Promise<T>) => Promise<T>;
   /**
    * A request answered 500: the function threw (as Lambda logs it) or the server itself failed. Default: one JSON
    * line on stderr with the route and the error, never the request's headers or body.
@@ -194,8 +192,8 @@ export class LocalHttpApi {
     const event = toEvent({ request, method, rawPath, rawQueryString, body, route, pathParameters, jwt });
     let result: unknown;
     try {
-      const call = async () => route.handler(event, lambdaContext(route.functionName));
-      result = await (this.#options.runAs ? this.#options.runAs(route.functionName, call) : call());
+      // The handler runs in its function's scope (environment, IAM role): local/http-routes.ts wraps it.
+      result = await route.handler(event, lambdaContext(route.functionName));
     } catch (error) {
       // As in AWS: a function error is a bare 500 to the caller, and its details go to the function's log.
       this.#failed({ method, path: rawPath, functionName: route.functionName, error });

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readYaml } from './asl-loader.js';
 import { lambdaBuildOptions } from './lambda-bundle.js';
+import { readYaml } from './serverless-refs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { loadPipeline, readYaml, SERVERLESS_PATH } from './asl-loader.js';
+import { loadPipeline, SERVERLESS_PATH } from './asl-loader.js';
 import { LocalSetupError } from './errors.js';
+import { readYaml } from './serverless-refs.js';
 
 /**
  * The sizing the pipeline really asks AWS for, read from the resolved ASL (stage params applied), so benches and

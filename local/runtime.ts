@@ -4,15 +4,7 @@ import { join, resolve } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { experimentEnv } from '../functions/_shared/experiment.js';
-import {
-  type AslDefinition,
-  type AslState,
-  type Json,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_REGION,
-  type LoadedPipeline,
-  loadPipeline,
-} from './asl-loader.js';
+import { type AslDefinition, type AslState, type Json, type LoadedPipeline, loadPipeline } from './asl-loader.js';
 import { bindTasks, LambdaHost, type ResourceBinding, taskStates } from './bindings.js';
 import { dataPaths, prepareDataDir } from './data-dir.js';
 import { runDistributedMap } from './distributed-map.js';
@@ -53,6 +45,7 @@ import {
 } from './run-summary.js';
 import type { ContainerCommand } from './sagemaker-container.js';
 import type { SampleOptions } from './sample-data.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './serverless-refs.js';
 import { serviceBindings } from './service-bindings.js';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from './stack.js';
 import { deliverStatusChange } from './status-change.js';
@@ -89,6 +82,11 @@ export interface StartExecutionOptions {
   input?: Json;
   /** `recs run --fail-at`: a fault to inject (local/faults.ts). */
   failAt?: FaultSpec;
+  /**
+   * The execution's start time, which names its run (to the second); default now. Tests set it so executions get
+   * distinct, ordered run ids without waiting for the clock.
+   */
+  startTime?: Date;
 }
 
 /**
@@ -163,6 +161,7 @@ export async function openLocalSession(options: LocalSessionOptions): Promise<Lo
         executionDir,
         input: start.input ?? {},
         faults: new FaultInjector(start.failAt),
+        ...(start.startTime ? { startTime: start.startTime } : {}),
       });
     },
     async redrive(executionName) {
@@ -227,6 +226,7 @@ interface ExecuteOptions extends LocalSessionOptions {
   statementsPath: string;
   /** Set for a redrive: the recorded execution and the state it resumes at. */
   redrive?: { record: ExecutionRecord; startAt: string };
+  startTime?: Date;
 }
 
 async function execute(
@@ -235,7 +235,7 @@ async function execute(
   options: ExecuteOptions,
 ): Promise<ExecutionSummary> {
   const { executionName, executionDir, log, faults } = options;
-  const started = new Date();
+  const started = options.startTime ?? new Date();
   const arn = executionArn(executionName);
   const previous = options.redrive?.record;
   const redriveCount = previous ? previous.redriveCount + 1 : 0;

@@ -6,8 +6,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { LOCAL_REGION } from './asl-loader.js';
 import { scopedCredentials } from './iam/scoped-env.js';
+import { LOCAL_REGION } from './serverless-refs.js';
 
 /**
  * An S3 client for the local stand-in. It signs as the principal the current scope acts as (local/iam), else as

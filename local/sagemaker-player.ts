@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './asl-loader.js';
 import { TaskError } from './errors.js';
 import { type Progress, silentProgress } from './progress.js';
 import type { ContainerCommand, RunningJob } from './sagemaker-container.js';
 import { runTrainingJob } from './sagemaker-training.js';
 import { runTransformJob } from './sagemaker-transform.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './serverless-refs.js';
 
 /**
  * SageMaker played locally: training and transform jobs run the container's `train` / `serve` entry points as

@@ -26,6 +26,23 @@ async function finish(child: ChildProcess): Promise<{ code: number; stdout: stri
   return { code, stdout, stderr };
 }
 
+/** Resolves when `serve` logs that it listens (main.ts prints the line after `listen`), instead of polling a clock. */
+function untilServing(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const onData = (chunk: Buffer) => {
+      stdout += chunk;
+      if (!/"message":"serving"/.test(stdout)) return;
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      resolve();
+    };
+    const onExit = (code: number | null) => reject(new Error(`serve exited ${code} before listening: ${stdout}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,14 +70,7 @@ describe('container contract', () => {
       TOP_K: '4',
       SERVE_THREADS: '2',
     });
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/ping`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await untilServing(server);
   });
 
   afterAll(async () => {
@@ -98,6 +108,7 @@ describe('container contract', () => {
       ['brand', 'genre', 'partner', 'reason', 'score', 'showId', 'title'].sort(),
     );
     expect(lines[1]).toEqual({ line: 2, error: { code: 'InvalidJson', message: expect.any(String) } });
+    expect(lines[2].recommendations.length).toBeGreaterThan(0);
     expect(lines[2].recommendations.every((r: { partner: string }) => r.partner === 'hulu')).toBe(true);
     expect(lines[3].recommendations).toHaveLength(4); // unknown viewer: popularity
     expect(lines[4]).toMatchObject({ line: 5, error: { code: 'InvalidRequest' } });

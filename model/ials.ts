@@ -1,7 +1,14 @@
 import { gramian } from './linalg/cg.js';
 import { type Csr, transpose } from './linalg/csr.js';
-import { IalsSweeper } from './linalg/parallel-ials.js';
-import { type ModelState, mostContributingWatched, type Ranked, type Recommender, topK } from './recommender.js';
+import { IalsSweeper, type SpawnWorker } from './linalg/parallel-ials.js';
+import {
+  type FitThreads,
+  type ModelState,
+  mostContributingWatched,
+  type Ranked,
+  type Recommender,
+  topK,
+} from './recommender.js';
 import type { Rng } from './rng.js';
 
 export interface IalsOptions {
@@ -14,7 +21,12 @@ export interface IalsOptions {
   readonly threads: number;
   /** ν of the frequency-scaled regularisation λ_u = λ·s̄·(s_u / s̄)^ν over row loss masses (linalg/cg.ts). */
   readonly frequencyExponent?: number;
+  /** How worker threads are started (tests make it fail); linalg/workers.ts's spawnSelf by default. */
+  readonly spawnWorker?: SpawnWorker;
 }
+
+/** Below this many interactions a sweep takes only milliseconds and worker start-up costs more than it saves. */
+export const MIN_INTERACTIONS_FOR_THREADS = 200_000;
 
 /**
  * iALS (Hu, Koren & Volinsky 2008) with conjugate-gradient solves (Takács et al. 2011): alternating user and item
@@ -30,6 +42,7 @@ export class IalsRecommender implements Recommender {
   private x: Csr | undefined;
   userFactors: Float32Array = new Float32Array(0);
   itemFactors: Float32Array = new Float32Array(0);
+  fitThreads: FitThreads | undefined;
 
   constructor(readonly options: IalsOptions) {}
 
@@ -53,8 +66,7 @@ export class IalsRecommender implements Recommender {
   async fit(interactions: Csr, rng: Rng): Promise<void> {
     const f = this.options.factors;
     const { alpha, regularization, cgSteps } = this.options;
-    // Worker threads pay once a sweep is tens of milliseconds; below that their start-up costs more.
-    const threads = interactions.indptr[interactions.rows] >= 200_000 ? this.options.threads : 1;
+    const threads = interactions.indptr[interactions.rows] >= MIN_INTERACTIONS_FOR_THREADS ? this.options.threads : 1;
     const sweeper = await IalsSweeper.start(
       interactions,
       transpose(interactions),
@@ -63,7 +75,13 @@ export class IalsRecommender implements Recommender {
       regularization,
       threads,
       this.options.frequencyExponent ?? 0,
+      this.options.spawnWorker,
     );
+    this.fitThreads = {
+      requested: this.options.threads,
+      used: sweeper.threads,
+      ...(sweeper.fallback ? { fallbackError: errorMessage(sweeper.fallback.error) } : {}),
+    };
     try {
       // Small random start for shows (users start at 0 and are solved first), drawn from the seeded rng.
       const items = sweeper.items;
@@ -143,3 +161,5 @@ export class IalsRecommender implements Recommender {
     return this.x;
   }
 }
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

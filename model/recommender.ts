@@ -17,6 +17,13 @@ export interface ModelState {
   readonly arrays: Readonly<Record<string, Float32Array | Int32Array>>;
 }
 
+/** Threads the last fit was configured for and really ran on; `fallbackError` says why they differ (#17). */
+export interface FitThreads {
+  readonly requested: number;
+  readonly used: number;
+  readonly fallbackError?: string;
+}
+
 /**
  * Every model: fit on a viewers × shows confidence matrix, then rank shows for a viewer row of that matrix.
  * `exclude` is a predicate over item indices (watched, unavailable); eval/ and serve.ts see only this interface.
@@ -30,6 +37,8 @@ export interface Recommender {
   explain(viewer: number, item: number): number;
   recommend(viewer: number, k: number, exclude?: (item: number) => boolean): Ranked;
   state(): ModelState;
+  /** Set by models that fit on worker threads, after `fit`. */
+  readonly fitThreads?: FitThreads;
 }
 
 /**

@@ -10,6 +10,7 @@ import { type Hyperparameters, parseHyperparameters } from './hyperparameters.js
 import { createModel, resolveModelName } from './models.js';
 import type { OptMlPaths } from './paths.js';
 import { PopularityRecommender } from './popularity.js';
+import type { Recommender } from './recommender.js';
 import { createRng } from './rng.js';
 
 export interface TrainSummary {
@@ -20,6 +21,8 @@ export interface TrainSummary {
   readonly ndcg: number;
   readonly recall: number;
   readonly popularityNdcg: number;
+  /** Threads the final fit ran on (1 for single-threaded models, or after a worker start failure). */
+  readonly threads: number;
 }
 
 /** Viewers need this many shows before a slice of them is held out (REFERENCE.md protocol). */
@@ -67,6 +70,7 @@ export async function train(paths: OptMlPaths, log: (line: string) => void): Pro
   let started = performance.now();
   const candidate = createModel(name, hp);
   await candidate.fit(trainPart, createRng(hp.seed));
+  warnOnThreadFallback(candidate, 'validation', log);
   const popularity = new PopularityRecommender();
   await popularity.fit(trainPart, createRng(hp.seed));
   // The gate compares metrics at the contract's list length, whatever k this model serves.
@@ -75,7 +79,12 @@ export async function train(paths: OptMlPaths, log: (line: string) => void): Pro
   if (quality.users === 0) {
     log(JSON.stringify({ level: 'WARN', message: `no viewer has ${MIN_ITEMS_FOR_VALIDATION}+ shows: metrics are 0` }));
   }
-  info('validation done', { model: name, validationViewers: quality.users, seconds: seconds(started) });
+  info('validation done', {
+    model: name,
+    validationViewers: quality.users,
+    threads: candidate.fitThreads?.used ?? 1,
+    seconds: seconds(started),
+  });
   // MetricDefinitions regexes (docs/contracts.md) read these three lines; keep them bare.
   log(`${METRIC_NAMES.ndcg}=${quality.ndcg.toFixed(6)}`);
   log(`${METRIC_NAMES.recall}=${quality.recall.toFixed(6)}`);
@@ -84,6 +93,8 @@ export async function train(paths: OptMlPaths, log: (line: string) => void): Pro
   started = performance.now();
   const model = createModel(name, hp);
   await model.fit(x, createRng(hp.seed));
+  warnOnThreadFallback(model, 'final', log);
+  const threads = model.fitThreads?.used ?? 1;
   const finalPopularity = new PopularityRecommender();
   await finalPopularity.fit(x, createRng(hp.seed));
   await saveArtifact(paths.model, {
@@ -94,7 +105,7 @@ export async function train(paths: OptMlPaths, log: (line: string) => void): Pro
     isExcludingWatched: hp.exclude_watched,
     metrics: { ndcg: quality.ndcg, recall: quality.recall, popularityNdcg: baseline.ndcg },
   });
-  info('model written', { model: name, dir: paths.model, seconds: seconds(started) });
+  info('model written', { model: name, dir: paths.model, threads, seconds: seconds(started) });
   return {
     model: name,
     viewers: viewersWithHistory,
@@ -103,7 +114,32 @@ export async function train(paths: OptMlPaths, log: (line: string) => void): Pro
     ndcg: quality.ndcg,
     recall: quality.recall,
     popularityNdcg: baseline.ndcg,
+    threads,
   };
+}
+
+/**
+ * A fit whose worker threads failed to start ran on one thread: same factors, but slower, so a job near its
+ * MaxRuntime would time out with no clue why. Say so with the context an operator needs (#17).
+ */
+export function warnOnThreadFallback(
+  model: Recommender,
+  fit: 'validation' | 'final',
+  log: (line: string) => void,
+): void {
+  const threads = model.fitThreads;
+  if (threads?.fallbackError === undefined) return;
+  log(
+    JSON.stringify({
+      level: 'WARN',
+      message: 'worker threads failed to start; fitted on fewer threads',
+      model: model.name,
+      fit,
+      threadsRequested: threads.requested,
+      threadsUsed: threads.used,
+      error: threads.fallbackError,
+    }),
+  );
 }
 
 const seconds = (since: number): number => Number(((performance.now() - since) / 1000).toFixed(3));

@@ -276,7 +276,10 @@ describe('deploy readiness', () => {
     // CloudWatch Logs may use the key only for this account's log groups.
     const keyPolicy = resources.DataKey?.Properties.KeyPolicy.Statement as Cfn[];
     const logs = keyPolicy.find((s) => JSON.stringify(s.Principal).includes('logs.'));
-    expect(logs?.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toBeDefined();
+    expect(logs?.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, not JavaScript
+      'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*',
+    });
     expect(resources.OffersLambdaFunction?.Properties.ReservedConcurrentExecutions).toBe(100);
   });
 

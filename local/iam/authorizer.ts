@@ -1,5 +1,5 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { LOCAL_ACCOUNT_ID } from '../asl-loader.js';
+import { LOCAL_ACCOUNT_ID } from '../serverless-refs.js';
 import type { AuthRequest } from './operations.js';
 import type { StackIam, StackPrincipal } from './stack-iam.js';
 

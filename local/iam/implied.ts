@@ -1,4 +1,4 @@
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../asl-loader.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../serverless-refs.js';
 import type { AuthRequest } from './operations.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { LocalResourceNames } from '../asl-loader.js';
+import type { LocalResourceNames } from '../serverless-refs.js';
 import { AccessDeniedError, IamAuthorizer } from './authorizer.js';
 import type { ImpliedCalls } from './implied.js';
 import { type AccessKey, accessKeyIdOf, KeyRing, OPERATOR_ACCESS_KEY_ID } from './keys.js';

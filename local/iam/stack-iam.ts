@@ -1,11 +1,6 @@
-import {
-  LOCAL_ACCOUNT_ID,
-  LOCAL_STAGE,
-  type LocalResourceNames,
-  loadServerlessStack,
-  type ServerlessStack,
-} from '../asl-loader.js';
+import { loadServerlessStack, type ServerlessStack } from '../asl-loader.js';
 import { LocalSetupError } from '../errors.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_STAGE, type LocalResourceNames } from '../serverless-refs.js';
 import type { LambdaRuntimeFacts } from './implied.js';
 
 /**

@@ -23,6 +23,17 @@ interface SweepCommand {
   readonly cgSteps: number;
 }
 
+/** Starts one worker on `moduleUrl` (workers.ts's spawnSelf); a seam so tests can make the start fail. */
+export type SpawnWorker = (moduleUrl: string, workerData: unknown) => Worker;
+
+/** Workers that failed to start: the sweeper solves inline instead, which is slower but gives the same factors. */
+export interface ThreadFallback {
+  readonly threadsAsked: number;
+  readonly threadsUsed: number;
+  /** The first start failure (a spawn that threw, a worker that errored or exited before `ready`). */
+  readonly error: unknown;
+}
+
 const sharedCsr = (m: Csr): Csr => ({
   rows: m.rows,
   cols: m.cols,
@@ -45,9 +56,14 @@ export class IalsSweeper {
   private constructor(
     private readonly setup: SweepSetup,
     private readonly workers: Worker[],
+    /** Set when workers were asked for but failed to start; the trainer logs and reports it (#17). */
+    readonly fallback?: ThreadFallback,
   ) {}
 
-  /** Shared copies of the inputs plus started workers; with threads ≤ 1 (or workers failing to start) it runs inline. */
+  /**
+   * Shared copies of the inputs plus started workers; with threads ≤ 1 it runs inline, and when the workers fail to
+   * start it also runs inline, recording why in `fallback`.
+   */
   static async start(
     byUser: Csr,
     byItem: Csr,
@@ -56,6 +72,7 @@ export class IalsSweeper {
     regularization: number,
     threads: number,
     frequencyExponent = 0,
+    spawn: SpawnWorker = spawnSelf,
   ): Promise<IalsSweeper> {
     const isParallel = threads > 1;
     const setup: SweepSetup = {
@@ -76,13 +93,20 @@ export class IalsSweeper {
     };
     const workers: Worker[] = [];
     try {
-      for (let t = 1; t < threads; t++) workers.push(spawnSelf(import.meta.url, setup));
+      for (let t = 1; t < threads; t++) workers.push(spawn(import.meta.url, setup));
       await Promise.all(workers.map(whenReady));
-    } catch {
+    } catch (error) {
+      // Rows are independent, so one thread still gives the same factors, only slower: training goes on, and the
+      // fallback travels with the sweeper so the trainer logs it and reports the threads it really used.
       await Promise.all(workers.map((w) => w.terminate()));
-      return new IalsSweeper(setup, []);
+      return new IalsSweeper(setup, [], { threadsAsked: threads, threadsUsed: 1, error });
     }
     return new IalsSweeper(setup, workers);
+  }
+
+  /** Threads the sweeps run on: the caller's plus the started workers. */
+  get threads(): number {
+    return this.workers.length + 1;
   }
 
   get users(): Float32Array<ArrayBufferLike> {

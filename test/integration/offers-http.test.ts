@@ -57,8 +57,8 @@ beforeAll(async () => {
       },
       {
         method: 'GET',
-        path: '/reports/latest',
-        functionName: 'reports',
+        path: '/reports/top-shows',
+        functionName: 'topShowsReport',
         scopes: ['reports/read'],
         handler: async (event) => ({ claimsSeen: event.requestContext.authorizer.jwt.claims.sub }),
       },
@@ -171,8 +171,8 @@ describe('local HTTP API: the JWT authorizer in front of the offers handler', ()
     const without = await signToken(key, { subject: 'svc', scope: 'offers/read' });
     const withScope = await signToken(key, { subject: 'svc', scope: 'offers/read reports/read' });
 
-    const denied = await rawGet(baseUrl, '/reports/latest', bearer(without));
-    const allowed = await rawGet(baseUrl, '/reports/latest', bearer(withScope));
+    const denied = await rawGet(baseUrl, '/reports/top-shows', bearer(without));
+    const allowed = await rawGet(baseUrl, '/reports/top-shows', bearer(withScope));
 
     expect(denied.statusCode).toBe(403);
     expect(allowed.statusCode).toBe(200);

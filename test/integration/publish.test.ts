@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../contracts/recommendation-list.js';
 import { LIVE_KEY, popularKey, runRecordKey } from '../../functions/_shared/dynamo-table.js';
 import {
@@ -11,6 +11,7 @@ import {
 import { qualityGate } from '../../functions/quality-gate/quality-gate.js';
 import { recordFailure } from '../../functions/record-failure/record-failure.js';
 import { type AwsStandIns, startAwsStandIns } from '../support/aws-standins.js';
+import { createRecommendationsTable } from '../support/tables.js';
 
 const OLDER_RUN = '20240501T020000Z-daily';
 const NEWER_RUN = '20240502T020000Z-daily';
@@ -24,14 +25,24 @@ afterAll(async () => {
   await aws?.stop();
 });
 
+// Each test gets an empty table of its own and publishes whatever it relies on, so no test reads the pointer or the
+// records another left behind (the order is free: `vitest run --sequence.shuffle`). The S3 objects are rewritten by
+// each test that reads them.
+let tableName: string;
+let tables = 0;
+beforeEach(async () => {
+  tableName = `publish-${++tables}`;
+  await createRecommendationsTable(aws.dynamo, tableName);
+});
+
 const get = async (key: Record<string, string>) =>
-  (await aws.doc.send(new GetCommand({ TableName: aws.tableName, Key: key, ConsistentRead: true }))).Item;
+  (await aws.doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
 
 function deps(): PublishRunDeps {
   return {
     s3: aws.s3,
     dynamo: aws.doc,
-    tableName: aws.tableName,
+    tableName,
     ttlDays: 30,
     now: () => NOW,
     logger: { warn: () => {} },
@@ -165,19 +176,27 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
   });
 
   it('is idempotent: publishing the live run again keeps it live', async () => {
+    // Prepare: the run is already live (a Publish retried after it succeeded once).
     const event = await preparePublishedRun(OLDER_RUN, 0.3, [{ written: 10, skipped: 0, retried: 0 }]);
+    await publishRun(event, deps());
+    const first = await get(runRecordKey(OLDER_RUN));
 
+    // Act
     const again = await publishRun(event, deps());
 
-    expect(again).toMatchObject({ published: true, liveRunId: OLDER_RUN });
+    // Assess
+    expect(again).toEqual({ published: true, liveRunId: OLDER_RUN, written: 10, skipped: 0, retried: 0 });
+    expect(await get(LIVE_KEY)).toMatchObject({ liveRunId: OLDER_RUN, ndcg: 0.3 });
+    expect(await get(runRecordKey(OLDER_RUN))).toEqual(first);
     // A rerun of the live run is not a move: no run "before" it is invented (#18's previous-model control).
     expect((await get(LIVE_KEY))?.previousLiveRunId).toBeUndefined();
   });
 
   it('moves the pointer only forward: a late older run is recorded as superseded', async () => {
-    // Prepare: the newer run publishes, then the older run publishes late (redriven).
+    // Prepare: the older run is live, the newer run publishes, then the older run publishes again late (redriven).
     const newer = await preparePublishedRun(NEWER_RUN, 0.35, [{ written: 10, skipped: 0, retried: 0 }]);
     const older = await preparePublishedRun(OLDER_RUN, 0.3, [{ written: 10, skipped: 0, retried: 0 }]);
+    await publishRun(older, deps());
     await publishRun(newer, deps());
 
     // Act
@@ -191,8 +210,9 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
   });
 
   it('gates on the live model read from the #live pointer', async () => {
-    // The live run (NEWER_RUN) has ndcg 0.35; with a 20% allowed drop the bar is 0.28.
-    const thresholds = { dynamo: aws.doc, tableName: aws.tableName, minLift: 0.1, maxDrop: 0.2 };
+    // Prepare: the live run (NEWER_RUN) has ndcg 0.35; with a 20% allowed drop the bar is 0.28.
+    await publishRun(await preparePublishedRun(NEWER_RUN, 0.35, [{ written: 10, skipped: 0, retried: 0 }]), deps());
+    const thresholds = { dynamo: aws.doc, tableName, minLift: 0.1, maxDrop: 0.2 };
     const metrics = (ndcg: number) => [
       { MetricName: METRIC_NAMES.ndcg, Value: ndcg },
       { MetricName: METRIC_NAMES.recall, Value: 0.2 },
@@ -207,10 +227,12 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
   });
 
   it('records a failure without touching the live pointer, with or without a run', async () => {
-    // Prepare
+    // Prepare: NEWER_RUN is published and live.
+    await publishRun(await preparePublishedRun(NEWER_RUN, 0.35, [{ written: 10, skipped: 0, retried: 0 }]), deps());
+    const live = await get(LIVE_KEY);
     const failing = '20240504T020000Z-daily';
     const error = { Error: 'States.TaskFailed', Cause: 'x'.repeat(10_000) };
-    const failureDeps = { dynamo: aws.doc, tableName: aws.tableName, now: () => NOW };
+    const failureDeps = { dynamo: aws.doc, tableName, now: () => NOW };
 
     // Act
     await recordFailure({ executionName: 'daily', state: { run: { runId: failing }, error } }, failureDeps);
@@ -226,7 +248,7 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
       status: 'PUBLISHED',
       lastError: { Error: 'States.TaskFailed' },
     });
-    expect(await get(LIVE_KEY)).toMatchObject({ liveRunId: NEWER_RUN });
+    expect(await get(LIVE_KEY)).toEqual(live);
   });
 
   it('records a failure whose data-quality counts cannot be read, and says why they are missing', async () => {
@@ -240,7 +262,7 @@ describe('publishRun, qualityGate and recordFailure against the local stand-ins'
       {
         dynamo: aws.doc,
         s3: aws.s3,
-        tableName: aws.tableName,
+        tableName,
         now: () => NOW,
         onBadRowsUnreadable: (e) => unreadable.push(e),
       },

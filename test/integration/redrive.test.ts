@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUN_ID_PATTERN } from '../../functions/_shared/run-layout.js';
 import { parseFaultSpec } from '../../local/faults.js';
 import type { ExecutionSummary } from '../../local/run-summary.js';
 import { type LocalSession, openLocalSession } from '../../local/runtime.js';
@@ -10,8 +11,8 @@ import { getItem, jobsOf, mapRunBatches, readRegistry, runContent } from './redr
 // Issue #7: every Task state fails (through its Retry and Catch), the execution is redriven, and what the run
 // leaves in DynamoDB equals a clean run's. One session (one set of stand-ins) serves every execution: the
 // Lambdas keep the SDK clients of the first stand-ins they see, and a small sample keeps each run ~5 s.
-const today = new Date();
-const END = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
+// A fixed day, not today: the sample and the as-of time never depend on when the test runs.
+const END = new Date(Date.UTC(2025, 0, 6));
 const SAMPLE = { viewers: 200, shows: 40, days: 14, seed: 7, endDate: END };
 // A fixed as-of time: every execution unloads exactly the same rows, whenever it starts.
 const INPUT = { asOf: END.toISOString() };
@@ -66,7 +67,10 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
     expect(failed.status).toBe('FAILED');
     expect(failed.failedState).toBe(fault.state);
     expect(redriven.status, redriven.error).toBe('SUCCEEDED');
-    expect(redriven.runId).toBe(failed.runId ?? redriven.runId);
+    expect(redriven.runId).toMatch(RUN_ID_PATTERN);
+    // PrepareRun names the run, so failing there leaves none; a redrive from any later state keeps the failed one's.
+    if (fault.state === 'PrepareRun') expect(failed.runId).toBeUndefined();
+    else expect(redriven.runId).toBe(failed.runId);
     // Succeeded states are not rerun: the redrive starts at the failed state.
     expect(redriven.states[0]?.name).toBe(fault.state);
     const ran = new Set(redriven.states.map((state) => state.name));
@@ -145,10 +149,19 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
   });
 
   it('racing: a newer run published, then an older run redriven to success, leaves the newer run live', async () => {
-    // Prepare: the older run fails at Publish; a newer scheduled run then succeeds.
-    const older = await session.start({ executionName: 'race-a-older', input: INPUT, failAt: { state: 'Publish' } });
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // run ids are to the second
-    const newer = await session.start({ executionName: 'race-b-newer', input: INPUT });
+    // Prepare: the older run fails at Publish; a run started a second later (run ids are to the second) succeeds.
+    const olderStart = new Date();
+    const older = await session.start({
+      executionName: 'race-a-older',
+      input: INPUT,
+      failAt: { state: 'Publish' },
+      startTime: olderStart,
+    });
+    const newer = await session.start({
+      executionName: 'race-b-newer',
+      input: INPUT,
+      startTime: new Date(olderStart.getTime() + 1000),
+    });
 
     // Act
     const redriven = await session.redrive('race-a-older');
@@ -165,7 +178,7 @@ describe('redrive: every Task state fails, is redriven, and ends as a clean run'
     // The newer run's own record still says it is the live one.
     const newerRecord = await getItem(session, { viewerId: '#run', runId: newer.runId as string });
     expect(newerRecord).toMatchObject({ status: 'PUBLISHED', liveRunId: newer.runId });
-  });
+  }, 180_000); // three executions
   it('counts each kind of bad warehouse row in the run record (and in a failed run’s record)', async () => {
     // Prepare: plant known bad rows next to the clean sample.
     const db = session.stack.warehouse;

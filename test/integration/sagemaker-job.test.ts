@@ -89,14 +89,17 @@ const training = (
 
 const deps = () => ({ sagemaker, now: () => new Date() });
 
-/** What the state machine's Wait loop does: call until Completed (or the call throws). */
+/**
+ * What the state machine's Wait loop does: call until Completed (or the call throws). Between polls it waits for the
+ * player's jobs to end rather than for a clock, so a slow machine changes nothing but the duration.
+ */
 async function untilCompleted(event: SageMakerJobEvent): Promise<JobReport[]> {
   const reports: JobReport[] = [];
-  for (let poll = 0; poll < 200; poll++) {
+  for (let poll = 0; poll < 10; poll++) {
     const report = await ensureSageMakerJob(event, deps());
     reports.push(report);
     if (report.status === 'Completed') return reports;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await player.settle();
   }
   throw new Error(`job never completed: ${JSON.stringify(reports.at(-1))}`);
 }

@@ -10,15 +10,23 @@ import { type RunningStandIn, startJsonProtocolServer } from '../../local/standi
  */
 
 let answer = 'ThrottlingException';
+/** What CreateTrainingJob answers; Describe answers `answer` (a job not found lets the function go on to Create). */
+let createAnswer = 'ThrottlingException';
+/** Set while a test wants the API to hold its answer (the client's timeout fires first); called to release it. */
+let release: (() => void) | undefined;
 let api: RunningStandIn;
 let sagemaker: SageMakerClient;
 
 beforeAll(async () => {
-  const refuse = () => {
-    throw Object.assign(new Error('Rate exceeded'), { name: answer });
+  const refuseWith = (name: () => string, message: string) => async () => {
+    if (release) await new Promise<void>((resolve) => (release = resolve));
+    throw Object.assign(new Error(message), { name: name() });
   };
   api = await startJsonProtocolServer({
-    actions: { DescribeTrainingJob: refuse, CreateTrainingJob: refuse },
+    actions: {
+      DescribeTrainingJob: refuseWith(() => answer, 'Could not find requested job with name throttled-train-r0'),
+      CreateTrainingJob: refuseWith(() => createAnswer, 'Rate exceeded'),
+    },
     timestampKey: /Time$/,
   });
   // One attempt: the SDK's own retries would hide the code from the function (the ASL Retry is the backoff).
@@ -54,5 +62,48 @@ describe('sageMakerJob error mapping', () => {
     const error = await ensureSageMakerJob(event, { sagemaker, now: () => new Date() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(expected);
     expect(String((error as Error).message)).toContain(code);
+  });
+
+  it.each([
+    ['ThrottlingException', ThrottledError],
+    ['ServiceUnavailable', ThrottledError],
+    ['ResourceLimitExceeded', SageMakerRequestError],
+    ['ValidationException', SageMakerRequestError],
+  ])('maps %s from CreateTrainingJob (after Describe found no job) to %o', async (code, expected) => {
+    answer = 'ValidationException';
+    createAnswer = code;
+
+    const error = await ensureSageMakerJob(event, { sagemaker, now: () => new Date() }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(expected);
+    expect((error as Error).message).toBe(`creating training job throttled-train-r0: ${code}: Rate exceeded`);
+    expect((error as Error).cause).toMatchObject({ name: code });
+  });
+
+  it('maps a call that timed out on the client to ThrottledError', async () => {
+    // Prepare: the API holds its answer; the client gives up after 50 ms.
+    release = () => {};
+    const impatient = new SageMakerClient({
+      region: 'us-east-1',
+      endpoint: api.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
+    });
+
+    try {
+      // Act
+      const error = await ensureSageMakerJob(event, { sagemaker: impatient, now: () => new Date() }).catch(
+        (e: unknown) => e,
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(ThrottledError);
+      expect((error as Error).message).toMatch(/^describing training job throttled-train-r0: TimeoutError: /);
+    } finally {
+      release?.();
+      release = undefined;
+      impatient.destroy();
+    }
   });
 });

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportIndexKey, reportKeys } from '../../functions/_shared/run-layout.js';
-import { DEFAULT_LOCAL_NAMES } from '../../local/asl-loader.js';
 import { dataPaths } from '../../local/data-dir.js';
 import { loadHttpApiWiring } from '../../local/http-routes.js';
 import { loadOrCreateSigningKey, signToken } from '../../local/jwt-keys.js';
 import { type LocalApi, startLocalApi } from '../../local/local-api.js';
 import { makeLocalS3Client } from '../../local/s3-io.js';
+import { DEFAULT_LOCAL_NAMES } from '../../local/serverless-refs.js';
 import { startS3 } from '../../local/standins/s3.js';
 
 /**

@@ -48,3 +48,31 @@ export function flakyDynamo(
     },
   };
 }
+
+/** One scripted answer: throw `error` before writing anything, or write all but the first `unprocessed` items. */
+export type ScriptedAnswer = { error: unknown } | { unprocessed: number };
+
+/**
+ * Wraps the real client with a fixed script of answers, one per call (then it passes every call through), so a
+ * test can say exactly which items came back unprocessed or which error a call met. What is written is written in
+ * the stand-in; `calls` keeps the put requests each call carried.
+ */
+export function scriptedDynamo(
+  real: DynamoDBClient,
+  script: readonly ScriptedAnswer[],
+): BatchWriteClient & { calls: WriteRequest[][] } {
+  const calls: WriteRequest[][] = [];
+  return {
+    calls,
+    async send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput> {
+      const [table, requests] = Object.entries(command.input.RequestItems ?? {})[0] ?? ['', []];
+      const answer = script[calls.length];
+      calls.push(requests);
+      if (answer && 'error' in answer) throw answer.error;
+      const held = answer ? requests.slice(0, answer.unprocessed) : [];
+      const sent = requests.slice(held.length);
+      if (sent.length > 0) await real.send(new BatchWriteItemCommand({ RequestItems: { [table]: sent } }));
+      return { UnprocessedItems: held.length > 0 ? { [table]: held } : {}, $metadata: {} };
+    },
+  };
+}
