@@ -32,34 +32,19 @@ export const META_CACHE_MS = 30_000;
 /** After a failed meta read, how long to wait before trying the table again (one request per second, not per call). */
 const META_RETRY_MS = 1_000;
 
+// What a stored show carries in both lists; the viewer's names one partner, the popular list every carrier.
+const SHOW_FIELDS = { showId: z.string(), title: z.string(), genre: z.string(), brand: z.string() };
 const ViewerItem = z.object({
   runId: z.string(),
   modelVersion: z.optional(z.string()),
   ttl: z.optional(z.number()),
   recommendations: z.array(
-    z.object({
-      showId: z.string(),
-      title: z.string(),
-      genre: z.string(),
-      brand: z.string(),
-      partner: z.string(),
-      rank: z.number(),
-      reason: z.optional(z.string()),
-    }),
+    z.object({ ...SHOW_FIELDS, partner: z.string(), rank: z.number(), reason: z.optional(z.string()) }),
   ),
 });
 const PopularItem = z.object({
   runId: z.string(),
-  recommendations: z.array(
-    z.object({
-      showId: z.string(),
-      title: z.string(),
-      genre: z.string(),
-      brand: z.string(),
-      partners: z.array(z.string()),
-      rank: z.number(),
-    }),
-  ),
+  recommendations: z.array(z.object({ ...SHOW_FIELDS, partners: z.array(z.string()), rank: z.number() })),
 });
 const LiveItem = z.object({
   liveRunId: z.string().check(z.minLength(1)),
