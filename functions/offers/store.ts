@@ -5,6 +5,7 @@ import {
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
+import { LIVE_KEY, POPULAR_VIEWER_ID } from '../_shared/dynamo-table.js';
 import { RecsError } from '../_shared/errors.js';
 import type { LivePointer, OffersStore, PopularList, ViewerList } from './offers.js';
 
@@ -25,8 +26,6 @@ export function makeOffersDynamoClient(overrides: DynamoDBClientConfig = {}): Dy
   });
 }
 
-const LIVE_KEY = { viewerId: '#live', runId: '#' } as const;
-const POPULAR_VIEWER_ID = '#popular';
 /** How long the live pointer and the popular list are reused: a new run goes live within this time. */
 export const META_CACHE_MS = 30_000;
 /** After a failed meta read, how long to wait before trying the table again (one request per second, not per call). */
