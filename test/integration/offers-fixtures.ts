@@ -87,15 +87,20 @@ export function popularShows() {
   }));
 }
 
-export async function putLivePointer(doc: DynamoDBDocumentClient, liveRunId = LIVE_RUN_ID): Promise<void> {
+/** The `#live` pointer as Publish leaves it; the offers benchmark passes its own table and model version. */
+export async function putLivePointer(
+  doc: DynamoDBDocumentClient,
+  liveRunId = LIVE_RUN_ID,
+  { tableName = TABLE_NAME, modelVersion = MODEL_VERSION } = {},
+): Promise<void> {
   await doc.send(
     new PutCommand({
-      TableName: TABLE_NAME,
+      TableName: tableName,
       Item: {
         viewerId: '#live',
         runId: '#',
         liveRunId,
-        modelVersion: MODEL_VERSION,
+        modelVersion,
         ndcg: 0.4,
         publishedAt: '2025-01-01T04:00:00Z',
       },
