@@ -20,11 +20,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { type BuildOptions, build } from 'esbuild';
 import { loadHttpApiWiring } from '../local/http-routes.js';
 import { lambdaBuildOptions } from '../local/lambda-bundle.js';
 import { ensureRecommendationsTable } from '../local/tables.js';
+import { offersEvent, putLivePointer } from '../test/integration/offers-fixtures.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -79,33 +79,6 @@ function percentile(samples: readonly number[], q: number): number {
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 const median = (samples: readonly number[]) => round(percentile(samples, 0.5));
 
-function offersEvent(viewer: string, claims: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const rawPath = `/viewers/${viewer}/offers`;
-  return {
-    version: '2.0',
-    routeKey: 'GET /viewers/{viewerId}/offers',
-    rawPath,
-    rawQueryString: 'limit=10',
-    headers: { host: 'bench' },
-    queryStringParameters: { limit: '10' },
-    pathParameters: { viewerId: viewer },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      authorizer: { jwt: { claims, scopes: null } },
-      domainName: 'bench',
-      domainPrefix: 'bench',
-      http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: 'bench',
-      routeKey: 'GET /viewers/{viewerId}/offers',
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
-  };
-}
-
 async function seed(client: DynamoDBClient): Promise<void> {
   const doc = DynamoDBDocumentClient.from(client);
   await ensureRecommendationsTable(client, TABLE_NAME);
@@ -115,18 +88,7 @@ async function seed(client: DynamoDBClient): Promise<void> {
     genre: ['drama', 'comedy', 'news', 'scifi', 'kids'][index % 5] ?? 'drama',
     brand: ['ABC', 'FX', 'Nat Geo', 'ESPN'][index % 4] ?? 'ABC',
   });
-  await doc.send(
-    new PutCommand({
-      TableName: TABLE_NAME,
-      Item: {
-        viewerId: '#live',
-        runId: '#',
-        liveRunId: RUN_ID,
-        modelVersion: 'bench-model',
-        publishedAt: new Date().toISOString(),
-      },
-    }),
-  );
+  await putLivePointer(doc, RUN_ID, { tableName: TABLE_NAME, modelVersion: 'bench-model' });
   await doc.send(
     new PutCommand({
       TableName: TABLE_NAME,
@@ -200,7 +162,7 @@ async function measureInProcess(endpoint: string) {
       const viewer = randomViewer();
       const startedAt = performance.now();
       if (kind === 'handler') {
-        const response = await handler(offersEvent(viewer, claims));
+        const response = await handler(offersEvent(viewer, { query: { limit: '10' }, claims }));
         if (response.statusCode !== 200) throw new Error(`handler answered ${response.statusCode}`);
       } else {
         const { Item } = await getItem(viewer);
@@ -241,7 +203,9 @@ async function coldStart(bundleFile: string, env: Record<string, string>): Promi
     env: {
       PATH: process.env.PATH ?? '',
       ...env,
-      BENCH_EVENT: JSON.stringify(offersEvent(randomViewer(), { sub: 'login-service', scope: 'offers/read' })),
+      BENCH_EVENT: JSON.stringify(
+        offersEvent(randomViewer(), { query: { limit: '10' }, claims: { sub: 'login-service', scope: 'offers/read' } }),
+      ),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

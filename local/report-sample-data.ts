@@ -9,7 +9,7 @@ export interface SqlExecutor {
 }
 
 /** Creates the core tables (sql/schema.sql) and the report's own (sql/schema_report.sql). */
-export async function createReportTables(db: SqlExecutor): Promise<void> {
+async function createReportTables(db: SqlExecutor): Promise<void> {
   for (const file of ['schema.sql', 'schema_report.sql']) {
     await db.exec(readFileSync(fileURLToPath(new URL(`../sql/${file}`, import.meta.url)), 'utf8'));
   }
@@ -19,7 +19,7 @@ const quote = (value: string | number | null) =>
   value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`;
 
 /** Inserts rows in batches; values are generated here or written in tests, never user input. */
-export async function insertRows(
+async function insertRows(
   db: SqlExecutor,
   table: string,
   columns: readonly string[],
@@ -145,21 +145,39 @@ export function makeSampleWarehouse(options: SampleOptions = {}): SampleWarehous
   return { runId, asOf, shows, identities, events: events.filter((e) => e[3] <= sqlTs(asOf.getTime())), exposures };
 }
 
-/** Creates the tables and loads a sample into them. */
-export async function loadSampleWarehouse(db: SqlExecutor, sample: SampleWarehouse): Promise<void> {
+type Row = readonly (string | number | null)[];
+
+/** The rows of the tables the reports read, in the column order loadWarehouseRows inserts them. */
+export interface WarehouseRows {
+  /** show_id, title, genre, brand */
+  shows: readonly Row[];
+  /** partner, partner_user_id, viewer_id */
+  identities: readonly Row[];
+  /** partner, partner_user_id, show_id, started_at, watch_seconds */
+  events: readonly Row[];
+  /** run_id, viewer_id, show_id, rank, recommended_at */
+  exposures?: readonly Row[];
+}
+
+/** Creates the tables and loads the rows into them: the sample's, or a test's hand-written warehouse. */
+export async function loadWarehouseRows(db: SqlExecutor, rows: WarehouseRows): Promise<void> {
   await createReportTables(db);
-  await insertRows(db, 'shows', ['show_id', 'title', 'genre', 'brand'], sample.shows);
-  await insertRows(db, 'identity_map', ['partner', 'partner_user_id', 'viewer_id'], sample.identities);
+  await insertRows(db, 'shows', ['show_id', 'title', 'genre', 'brand'], rows.shows);
+  await insertRows(db, 'identity_map', ['partner', 'partner_user_id', 'viewer_id'], rows.identities);
   await insertRows(
     db,
     'viewership_events',
     ['partner', 'partner_user_id', 'show_id', 'started_at', 'watch_seconds'],
-    sample.events,
+    rows.events,
   );
   await insertRows(
     db,
     'recommendation_exposures',
     ['run_id', 'viewer_id', 'show_id', 'rank', 'recommended_at'],
-    sample.exposures,
+    rows.exposures ?? [],
   );
 }
+
+/** Creates the tables and loads a sample into them. */
+export const loadSampleWarehouse = (db: SqlExecutor, sample: SampleWarehouse): Promise<void> =>
+  loadWarehouseRows(db, sample);

@@ -2,7 +2,7 @@ import { type Csr, nnz } from './linalg/csr.js';
 import { gram } from './linalg/dense.js';
 import { invertSpdParallel, sharedFloat64 } from './linalg/parallel-inverse.js';
 import { gramInverse } from './linalg/sweep-parallel.js';
-import { type ModelState, type Ranked, type Recommender, topK } from './recommender.js';
+import { type ModelState, mostContributingWatched, type Ranked, type Recommender, topK } from './recommender.js';
 import type { Rng } from './rng.js';
 
 export interface EaseOptions {
@@ -106,16 +106,7 @@ export class EaseRecommender implements Recommender {
   explain(viewer: number, item: number): number {
     const x = this.requireFitted();
     const n = x.cols;
-    let best = -1;
-    let bestContribution = 0;
-    for (let p = x.indptr[viewer]; p < x.indptr[viewer + 1]; p++) {
-      const contribution = x.data[p] * this.weights[x.indices[p] * n + item];
-      if (contribution > bestContribution) {
-        bestContribution = contribution;
-        best = x.indices[p];
-      }
-    }
-    return best;
+    return mostContributingWatched(x, viewer, (p) => x.data[p] * this.weights[x.indices[p] * n + item]);
   }
 
   recommend(viewer: number, k: number, exclude?: (item: number) => boolean): Ranked {

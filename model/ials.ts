@@ -1,7 +1,14 @@
 import { gramian } from './linalg/cg.js';
 import { type Csr, transpose } from './linalg/csr.js';
 import { IalsSweeper, type SpawnWorker } from './linalg/parallel-ials.js';
-import { type FitThreads, type ModelState, type Ranked, type Recommender, topK } from './recommender.js';
+import {
+  type FitThreads,
+  type ModelState,
+  mostContributingWatched,
+  type Ranked,
+  type Recommender,
+  topK,
+} from './recommender.js';
 import type { Rng } from './rng.js';
 
 export interface IalsOptions {
@@ -126,19 +133,12 @@ export class IalsRecommender implements Recommender {
     const x = this.requireFitted();
     const f = this.options.factors;
     const jo = item * f;
-    let best = -1;
-    let bestScore = 0;
-    for (let p = x.indptr[viewer]; p < x.indptr[viewer + 1]; p++) {
+    return mostContributingWatched(x, viewer, (p) => {
       const io = x.indices[p] * f;
       let s = 0;
       for (let a = 0; a < f; a++) s += this.itemFactors[io + a] * this.itemFactors[jo + a];
-      s *= 1 + this.options.alpha * x.data[p];
-      if (s > bestScore) {
-        bestScore = s;
-        best = x.indices[p];
-      }
-    }
-    return best;
+      return s * (1 + this.options.alpha * x.data[p]);
+    });
   }
 
   recommend(viewer: number, k: number, exclude?: (item: number) => boolean): Ranked {

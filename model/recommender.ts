@@ -42,6 +42,23 @@ export interface Recommender {
 }
 
 /**
+ * explain() of the models that score through the viewer's history: the watched item (a column of row `viewer`)
+ * whose contribution(p), p its position in the CSR, is largest and positive; -1 when none is.
+ */
+export function mostContributingWatched(x: Csr, viewer: number, contribution: (p: number) => number): number {
+  let best = -1;
+  let bestContribution = 0;
+  for (let p = x.indptr[viewer]; p < x.indptr[viewer + 1]; p++) {
+    const c = contribution(p);
+    if (c > bestContribution) {
+      bestContribution = c;
+      best = x.indices[p];
+    }
+  }
+  return best;
+}
+
+/**
  * Top k of scores, skipping excluded items; ties go to the lower item index so rankings are deterministic.
  * Insertion into a k-long sorted buffer: k is 10-50, so this beats a heap.
  */

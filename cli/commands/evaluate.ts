@@ -1,31 +1,13 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
+import type { OfflineReport } from '../../model/eval/offline-report.js';
 import { UsageError } from '../errors.js';
 import { asUsageError, parseHpFlags } from './hp-flags.js';
 
-/** The `--json` line of `recs evaluate` (model/eval/offline.ts builds it). */
-interface OfflineReport {
-  readonly model: string;
-  readonly 'recall@10': number;
-  readonly 'ndcg@10': number;
-  readonly popularity: { readonly 'recall@10': number; readonly 'ndcg@10': number };
-  readonly trainSeconds: number;
-  readonly trainCpuSeconds: number;
-  readonly peakRssMb: number;
-  readonly kernel?: {
-    readonly precision: string;
-    readonly gramSeconds: number;
-    readonly inverseSeconds: number;
-    readonly gflops: number;
-  };
-  readonly users: number;
-  readonly items: number;
-  readonly k: number;
-}
 type EvaluateTsvCommand = (train: string, test: string, raw: Record<string, string>) => Promise<OfflineReport>;
 
 // model/ is typechecked by its own tsconfig (its kernels turn off noUncheckedIndexedAccess), so the root program
-// must not pull it in: load it through a specifier TypeScript does not follow, typed by the interface above.
+// must not pull it in: load it through a specifier TypeScript does not follow, typed by model/eval/offline-report.ts.
 const offlineModule = '../../model/eval/offline.js';
 
 /** `recs evaluate --train FILE --test FILE`: the REFERENCE.md protocol with the same code as the training job. */

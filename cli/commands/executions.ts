@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
-import { UsageError } from '../errors.js';
+import { DATA_DIR_ARG, dataDirOf } from './local-args.js';
 import { checkFlags } from './run.js';
 
 const ARGS = {
-  'data-dir': { type: 'string', description: 'where the stand-ins keep their state', default: '.recs' },
+  'data-dir': DATA_DIR_ARG,
   json: { type: 'boolean', description: 'print a JSON array', default: false },
 } as const;
 
@@ -14,8 +14,7 @@ export default defineCommand({
   args: ARGS,
   async run({ args, rawArgs }) {
     checkFlags(rawArgs, Object.keys(ARGS));
-    const dataDir = String(args['data-dir'] ?? '').trim();
-    if (!dataDir) throw new UsageError('--data-dir must not be empty');
+    const dataDir = dataDirOf(args['data-dir']);
     const { listExecutions } = await import('../../local/execution-store.js');
     const { dataPaths, noLocalRunYet } = await import('../../local/data-dir.js');
     if (!existsSync(dataPaths(dataDir).executions))

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import type { Experiment } from '../../functions/_shared/experiment.js';
 import { UsageError } from '../errors.js';
+import { dataDirOf, withLocalErrors } from './local-args.js';
 import { checkFlags } from './run.js';
 
 /**
@@ -11,21 +12,6 @@ import { checkFlags } from './run.js';
 
 const DATA_DIR = { type: 'string', description: 'local runtime data folder', default: '.recs' } as const;
 const JSON_FLAG = { type: 'boolean', description: 'print the experiment as JSON', default: false } as const;
-
-async function withLocalErrors<T>(action: () => T | Promise<T>): Promise<T> {
-  const { LocalSetupError } = await import('../../local/errors.js');
-  try {
-    return await action();
-  } catch (error) {
-    throw error instanceof LocalSetupError ? new UsageError(error.message, { cause: error }) : error;
-  }
-}
-
-function dataDirOf(raw: unknown): string {
-  const dataDir = String(raw ?? '').trim();
-  if (!dataDir) throw new UsageError('--data-dir must not be empty');
-  return dataDir;
-}
 
 function print(experiment: Experiment | undefined, json: boolean, now: Date): void {
   if (json) {

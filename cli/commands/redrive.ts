@@ -1,17 +1,12 @@
 import { defineCommand } from 'citty';
-import { UsageError } from '../errors.js';
+import { DATA_DIR_ARG, dataDirOf, RUNTIME_ARGS, withLocalErrors } from './local-args.js';
 import { checkFlags, printSummary } from './run.js';
 
 const ARGS = {
   execution: { type: 'positional', description: 'name of the FAILED execution to redrive', required: true },
-  'data-dir': { type: 'string', description: 'where the stand-ins keep their state', default: '.recs' },
+  'data-dir': DATA_DIR_ARG,
   json: { type: 'boolean', description: 'print the summary as JSON (same shape as `recs run --json`)', default: false },
-  verbose: { type: 'boolean', description: 'handler logs and error stacks', default: false },
-  iam: {
-    type: 'boolean',
-    description: "check every AWS call against the stack's IAM policies (--no-iam turns it off, with a warning)",
-    default: true,
-  },
+  ...RUNTIME_ARGS,
 } as const;
 
 /** `recs redrive NAME`: RedriveExecution, locally — resumes a FAILED execution at the Task that failed. */
@@ -27,22 +22,20 @@ export default defineCommand({
       rawArgs,
       Object.keys(ARGS).filter((key) => key !== 'execution'),
     );
-    const dataDir = String(args['data-dir'] ?? '').trim();
-    if (!dataDir) throw new UsageError('--data-dir must not be empty');
+    const dataDir = dataDirOf(args['data-dir']);
     const { redriveLocalExecution } = await import('../../local/runtime.js');
-    const { LocalSetupError } = await import('../../local/errors.js');
     const { stderrProgress } = await import('../../local/progress.js');
     const { renderSummary } = await import('../../local/summary.js');
-    const summary = await redriveLocalExecution({
-      dataDir,
-      executionName: String(args.execution),
-      verbose: Boolean(args.verbose),
-      iam: args.iam !== false,
-      log: (line) => process.stderr.write(`${line}\n`),
-      progress: stderrProgress(),
-    }).catch((error: unknown) => {
-      throw error instanceof LocalSetupError ? new UsageError(error.message, { cause: error }) : error;
-    });
+    const summary = await withLocalErrors(() =>
+      redriveLocalExecution({
+        dataDir,
+        executionName: String(args.execution),
+        verbose: Boolean(args.verbose),
+        iam: args.iam !== false,
+        log: (line) => process.stderr.write(`${line}\n`),
+        progress: stderrProgress(),
+      }),
+    );
     printSummary(summary, Boolean(args.json), (s) => renderSummary(s, { dataDir }));
   },
 });

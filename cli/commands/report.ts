@@ -4,19 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { z } from 'zod';
 import { WEEK_START_DAYS } from '../../functions/report-top-shows/report.js';
-import { LocalSetupError } from '../../local/errors.js';
-import { buildLocalReport, type LocalReportOptions } from '../../local/report.js';
+import { buildLocalReport } from '../../local/report.js';
 import { UsageError } from '../errors.js';
-
-/** `local/report.ts` reports an unusable data dir or run id as LocalSetupError; here that is a usage error (exit 2). */
-async function buildReport(dataDir: string, options: LocalReportOptions) {
-  try {
-    return await buildLocalReport(dataDir, options);
-  } catch (error) {
-    if (error instanceof LocalSetupError) throw new UsageError(error.message, { cause: error });
-    throw error;
-  }
-}
+import { withLocalErrors } from './local-args.js';
 
 function openInBrowser(file: string): void {
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
@@ -46,10 +36,13 @@ export default defineCommand({
     if (!weekStartsOn.success) {
       throw new UsageError(`--week-start must be one of ${WEEK_START_DAYS.join(', ')} (got "${args['week-start']}")`);
     }
-    const { report, html } = await buildReport(dataDir, {
-      ...(args.run ? { runId: String(args.run) } : {}),
-      weekStartsOn: weekStartsOn.data,
-    });
+    const { report, html } = await withLocalErrors(() =>
+      // local/report.ts reports an unusable data dir or run id as LocalSetupError: a usage error (exit 2).
+      buildLocalReport(dataDir, {
+        ...(args.run ? { runId: String(args.run) } : {}),
+        weekStartsOn: weekStartsOn.data,
+      }),
+    );
     const htmlPath = resolve(args.out ? String(args.out) : join(dataDir, 'reports', report.runId, 'report.html'));
     const jsonPath = htmlPath.replace(/(\.html?)?$/, '.json');
     mkdirSync(dirname(htmlPath), { recursive: true });

@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { UsageError } from '../errors.js';
+import { DATA_DIR_ARG, dataDirOf, RUNTIME_ARGS, withLocalErrors } from './local-args.js';
 
 const ARGS = {
   viewers: {
@@ -21,15 +22,10 @@ const ARGS = {
     description:
       'inject a fault: STATE (every attempt fails, retries run out, the execution FAILS at STATE), STATE:N (only attempt N fails; Retry recovers), STATE:N+ (attempt N and later fail: e.g. TrainModel:2+ fails the polls of a job that runs on), WriteTopTen:batch=B[:N] (Distributed Map child batch B, 0-based)',
   },
-  'data-dir': { type: 'string', description: 'where the stand-ins keep their state', default: '.recs' },
+  'data-dir': DATA_DIR_ARG,
   reset: { type: 'boolean', description: 'start from an empty data dir', default: false },
   json: { type: 'boolean', description: 'print the summary as JSON (last stdout line)', default: false },
-  verbose: { type: 'boolean', description: 'handler logs and error stacks', default: false },
-  iam: {
-    type: 'boolean',
-    description: "check every AWS call against the stack's IAM policies (--no-iam turns it off, with a warning)",
-    default: true,
-  },
+  ...RUNTIME_ARGS,
 } as const;
 
 /** Rejects flags this command does not know (citty would silently ignore them). */
@@ -66,36 +62,32 @@ export default defineCommand({
       days: integer('days', args.days, 1, 180),
       seed: integer('seed', args.seed, 0, 2 ** 31 - 1),
     };
-    const dataDir = String(args['data-dir'] ?? '').trim();
-    if (!dataDir) throw new UsageError('--data-dir must not be empty');
+    const dataDir = dataDirOf(args['data-dir']);
     const simulated =
       args['simulate-lift'] !== undefined
         ? await plantExperiment(dataDir, String(args['simulate-lift']), sample.days, Boolean(args.reset))
         : {};
     const { runLocalPipeline } = await import('../../local/runtime.js');
-    const { LocalSetupError } = await import('../../local/errors.js');
     const { parseFaultSpec } = await import('../../local/faults.js');
     const failAt =
-      args['fail-at'] !== undefined
-        ? toUsage(() => parseFaultSpec(String(args['fail-at'])), LocalSetupError)
-        : undefined;
+      args['fail-at'] !== undefined ? await withLocalErrors(() => parseFaultSpec(String(args['fail-at']))) : undefined;
     const { stderrProgress } = await import('../../local/progress.js');
     const { renderSummary } = await import('../../local/summary.js');
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const summary = await runLocalPipeline({
-      dataDir,
-      // With --simulate-lift the reset already happened, before the experiment file was written.
-      reset: Boolean(args.reset) && args['simulate-lift'] === undefined,
-      sample: { ...sample, ...simulated },
-      ...(args['execution-name'] ? { executionName: String(args['execution-name']) } : {}),
-      ...(failAt ? { failAt } : {}),
-      verbose: Boolean(args.verbose),
-      iam: args.iam !== false,
-      log,
-      progress: stderrProgress(),
-    }).catch((error: unknown) => {
-      throw error instanceof LocalSetupError ? new UsageError(error.message, { cause: error }) : error;
-    });
+    const summary = await withLocalErrors(() =>
+      runLocalPipeline({
+        dataDir,
+        // With --simulate-lift the reset already happened, before the experiment file was written.
+        reset: Boolean(args.reset) && args['simulate-lift'] === undefined,
+        sample: { ...sample, ...simulated },
+        ...(args['execution-name'] ? { executionName: String(args['execution-name']) } : {}),
+        ...(failAt ? { failAt } : {}),
+        verbose: Boolean(args.verbose),
+        iam: args.iam !== false,
+        log,
+        progress: stderrProgress(),
+      }),
+    );
     printSummary(summary, Boolean(args.json), (s) => renderSummary(s, { dataDir }));
   },
 });
@@ -110,9 +102,8 @@ async function plantExperiment(dataDir: string, raw: string, days: number, reset
     throw new UsageError(`--simulate-lift must be a number from 0 to 0.4 (0.05 = 5 points), got "${raw}"`);
   }
   const { readLocalExperiment, startLocalExperiment } = await import('../../local/experiment-file.js');
-  const { LocalSetupError } = await import('../../local/errors.js');
   const { prepareDataDir } = await import('../../local/data-dir.js');
-  return toUsage(() => {
+  return withLocalErrors(() => {
     // --reset clears the data dir (and its experiment) first, as the run itself would.
     prepareDataDir(dataDir, { reset });
     const today = new Date();
@@ -124,15 +115,7 @@ async function plantExperiment(dataDir: string, raw: string, days: number, reset
       `  experiment ${experiment.id}: planting a ${(lift * 100).toFixed(1)}-point retention lift for treatment viewers (applies when the sample is generated, i.e. into an empty warehouse)\n`,
     );
     return { experiment, simulateLift: lift };
-  }, LocalSetupError);
-}
-
-function toUsage<T>(parse: () => T, errorClass: new (...args: never[]) => Error): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw error instanceof errorClass ? new UsageError((error as Error).message, { cause: error }) : error;
-  }
+  });
 }
 
 /** `--json`: one line, the summary without the sample viewer, run id and next steps; exit 1 when the execution failed. */

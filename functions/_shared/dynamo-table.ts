@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the offers Lambda imports the keys below, and its cold start is kept small (offers/store.ts).
+import * as z from 'zod/mini';
 
 /**
  * Keys and item shapes of the `recommendations` table (docs/contracts.md). Keys: `viewerId` HASH,
@@ -79,7 +80,7 @@ export type RunStatus = 'PUBLISHED' | 'SUPERSEDED' | 'FAILED';
 /** The run record read by the live pointer and by Publish (ndcg is compared by the quality gate). */
 export const LivePointer = z.object({
   liveRunId: z.string(),
-  modelVersion: z.string().optional(),
-  ndcg: z.number().optional(),
-  publishedAt: z.string().optional(),
+  modelVersion: z.optional(z.string()),
+  ndcg: z.optional(z.number()),
+  publishedAt: z.optional(z.string()),
 });

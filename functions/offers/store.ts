@@ -5,6 +5,7 @@ import {
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
+import { LIVE_KEY, POPULAR_VIEWER_ID } from '../_shared/dynamo-table.js';
 import { RecsError } from '../_shared/errors.js';
 import type { LivePointer, OffersStore, PopularList, ViewerList } from './offers.js';
 
@@ -25,41 +26,24 @@ export function makeOffersDynamoClient(overrides: DynamoDBClientConfig = {}): Dy
   });
 }
 
-const LIVE_KEY = { viewerId: '#live', runId: '#' } as const;
-const POPULAR_VIEWER_ID = '#popular';
 /** How long the live pointer and the popular list are reused: a new run goes live within this time. */
 export const META_CACHE_MS = 30_000;
 /** After a failed meta read, how long to wait before trying the table again (one request per second, not per call). */
 const META_RETRY_MS = 1_000;
 
+// What a stored show carries in both lists; the viewer's names one partner, the popular list every carrier.
+const SHOW_FIELDS = { showId: z.string(), title: z.string(), genre: z.string(), brand: z.string() };
 const ViewerItem = z.object({
   runId: z.string(),
   modelVersion: z.optional(z.string()),
   ttl: z.optional(z.number()),
   recommendations: z.array(
-    z.object({
-      showId: z.string(),
-      title: z.string(),
-      genre: z.string(),
-      brand: z.string(),
-      partner: z.string(),
-      rank: z.number(),
-      reason: z.optional(z.string()),
-    }),
+    z.object({ ...SHOW_FIELDS, partner: z.string(), rank: z.number(), reason: z.optional(z.string()) }),
   ),
 });
 const PopularItem = z.object({
   runId: z.string(),
-  recommendations: z.array(
-    z.object({
-      showId: z.string(),
-      title: z.string(),
-      genre: z.string(),
-      brand: z.string(),
-      partners: z.array(z.string()),
-      rank: z.number(),
-    }),
-  ),
+  recommendations: z.array(z.object({ ...SHOW_FIELDS, partners: z.array(z.string()), rank: z.number() })),
 });
 const LiveItem = z.object({
   liveRunId: z.string().check(z.minLength(1)),

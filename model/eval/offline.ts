@@ -7,29 +7,8 @@ import { createModel, resolveModelName } from '../models.js';
 import { PopularityRecommender } from '../popularity.js';
 import { createRng } from '../rng.js';
 import { evaluateRanking } from './evaluate.js';
+import type { OfflineReport } from './offline-report.js';
 import type { TestSet } from './split.js';
-
-/** The `recs evaluate --json` line (keys fixed by issue #4). */
-export interface OfflineReport {
-  readonly model: string;
-  readonly 'recall@10': number;
-  readonly 'ndcg@10': number;
-  readonly popularity: { readonly 'recall@10': number; readonly 'ndcg@10': number };
-  readonly trainSeconds: number;
-  /** CPU seconds of the fit (user + system, all threads): the cost without other processes' contention. */
-  readonly trainCpuSeconds: number;
-  readonly peakRssMb: number;
-  /** EASE only: the fit's Gram and inverse seconds and the inverse's rate (n³ flops, bench/README.md). */
-  readonly kernel?: {
-    readonly precision: string;
-    readonly gramSeconds: number;
-    readonly inverseSeconds: number;
-    readonly gflops: number;
-  };
-  readonly users: number;
-  readonly items: number;
-  readonly k: number;
-}
 
 /** A train matrix plus a test set over the same viewer and item indices (test-only shows become misses). */
 export interface OfflineData {

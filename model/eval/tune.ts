@@ -14,7 +14,7 @@ import { holdOut } from './split.js';
  */
 export const defaultIalsGrid: Readonly<Record<string, readonly string[]>> = {
   model: ['ials'],
-  ials_regularization: ['0.015', '0.02', '0.03', '0.045'],
+  ials_regularization: ['0.06', '0.1', '0.15', '0.25'],
   ials_alpha: ['2', '4', '8'],
   ials_frequency_exponent: ['0', '0.5'],
 };

@@ -2,7 +2,9 @@ import type { Csr } from './csr.js';
 
 /**
  * Σ a[ao+k]·b[k] for k < len, with four accumulators: a single running sum is bound by the add latency (≈ 1.7 ns
- * per term measured here), four independent ones are not.
+ * per term measured here), four independent ones are not. dense.ts's `dot` is the same loop, kept apart on purpose:
+ * V8 specialises a function's element loads on the array types it has seen, this one reads Float32 factors, and
+ * sharing it would make the Cholesky kernel's Float64-only loads polymorphic (issue #17).
  */
 function dot4(
   a: Float64Array<ArrayBufferLike> | Float32Array<ArrayBufferLike>,
@@ -30,14 +32,19 @@ function dot4(
  * in implicit's `_als.pyx`: for each row u of `cui` (confidence c_ui = 1 + α·w_ui on observed cells, 1 elsewhere),
  *   (YᵀY + Yᵀ(C_u − I)Y + λI) x_u = Yᵀ C_u p_u
  * is solved approximately by `cgSteps` CG iterations warm-started from the current x_u. The regularisation is
- * scaled by the row's loss mass s_u = Σ_j c_uj = m + α Σ_i w_ui over the m columns (Rendle et al. 2021):
- *   λ_u = λ · s̄ · (s_u / s̄)^ν,   s̄ = the mean s_u of this side
- * ν = 1 is Rendle's frequency-scaled λ·s_u, ν = 0 a constant λ·s̄. Either way λ is relative to the data's size (as
- * EASE's λ is relative to mean(G_jj)), so one value carries over between catalogs and between the two sides.
+ * scaled by the row's observed loss mass o_u = α Σ_i w_ui (Rendle et al. 2021's frequency scaling):
+ *   λ_u = λ · ō · (o_u / ō)^ν,   ō = the mean o_u of this side
+ * ν = 1 is Rendle's frequency-scaled λ·o_u, ν = 0 a constant λ·ō. λ is relative to the observed data, not to the
+ * m columns' unobserved weight: scaling by m + o_u (the whole loss mass) made the best λ shrink as catalogs and
+ * audiences grew, and λ = 0.03 tuned on MovieLens-100K (m = 943 / 1,649) collapsed every factor to zero at
+ * 5,000–20,000 shows (bench/README.md, "Quality of the large-catalog path").
  * YtY (f×f, Float64) is
  * computed once per sweep by the caller; the sparse correction only touches the row's observed items, so a sweep
  * costs O(nnz·f·cgSteps + rows·f²·cgSteps). Rows [rowStart, rowEnd) are solved, so workers can split a sweep.
  */
+/** The smallest o_u / ō a row's ridge is computed from (rows with nothing observed). */
+const MIN_RELATIVE_MASS = 1e-3;
+
 export function ialsSweep(
   cui: Csr,
   alpha: number,
@@ -52,10 +59,9 @@ export function ialsSweep(
   frequencyExponent = 0,
 ): void {
   const { indptr, indices, data } = cui;
-  const m = cui.cols;
   let totalWeight = 0;
   for (let q = 0; q < indptr[cui.rows]; q++) totalWeight += data[q];
-  const meanMass = m + (alpha * totalWeight) / Math.max(1, cui.rows);
+  const meanMass = Math.max((alpha * totalWeight) / Math.max(1, cui.rows), Number.MIN_VALUE);
   const xu = new Float64Array(f);
   const r = new Float64Array(f);
   const p = new Float64Array(f);
@@ -63,9 +69,11 @@ export function ialsSweep(
   for (let u = rowStart; u < rowEnd; u++) {
     const xo = u * f;
     for (let a = 0; a < f; a++) xu[a] = x[xo + a];
-    let mass = m;
+    let mass = 0;
     for (let q = indptr[u]; q < indptr[u + 1]; q++) mass += alpha * data[q];
-    const lambda = regularization * meanMass * (frequencyExponent === 0 ? 1 : (mass / meanMass) ** frequencyExponent);
+    // A row nothing observed (a show no one watched) keeps a small ridge, so its system stays positive definite.
+    const relative = Math.max(mass / meanMass, MIN_RELATIVE_MASS);
+    const lambda = regularization * meanMass * (frequencyExponent === 0 ? 1 : relative ** frequencyExponent);
     // r = b − A x_u = Σ_i (c_ui − (c_ui − 1)(y_i·x_u)) y_i − YᵀY x_u − λ x_u
     for (let a = 0; a < f; a++) r[a] = -dot4(ytY, a * f, xu, f) - lambda * xu[a];
     for (let q = indptr[u]; q < indptr[u + 1]; q++) {

@@ -2,6 +2,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { OffersHandler } from '../../functions/offers/handler.js';
 import { startDynamo } from '../../local/standins/dynamodb.js';
 import type { RunningStandIn } from '../../local/standins/s3.js';
 import { ensureRecommendationsTable } from '../../local/tables.js';
@@ -87,15 +88,20 @@ export function popularShows() {
   }));
 }
 
-export async function putLivePointer(doc: DynamoDBDocumentClient, liveRunId = LIVE_RUN_ID): Promise<void> {
+/** The `#live` pointer as Publish leaves it; the offers benchmark passes its own table and model version. */
+export async function putLivePointer(
+  doc: DynamoDBDocumentClient,
+  liveRunId = LIVE_RUN_ID,
+  { tableName = TABLE_NAME, modelVersion = MODEL_VERSION } = {},
+): Promise<void> {
   await doc.send(
     new PutCommand({
-      TableName: TABLE_NAME,
+      TableName: tableName,
       Item: {
         viewerId: '#live',
         runId: '#',
         liveRunId,
-        modelVersion: MODEL_VERSION,
+        modelVersion,
         ndcg: 0.4,
         publishedAt: '2025-01-01T04:00:00Z',
       },
@@ -134,6 +140,27 @@ export async function putViewers(doc: DynamoDBDocumentClient, rows: readonly Vie
     }));
     await doc.send(new BatchWriteCommand({ RequestItems: { [TABLE_NAME]: items } }));
   }
+}
+
+/** The live pointer, the popular list and the given viewers' rows: what most offers tests read. */
+export async function seedOffersTable(doc: DynamoDBDocumentClient, viewers: readonly ViewerRow[]): Promise<void> {
+  await putLivePointer(doc);
+  await putPopular(doc);
+  await putViewers(doc, viewers);
+}
+
+/**
+ * The real offers handler, configured as deployed, reading the fixture table. Loaded on first use, so the offers
+ * benchmark, which imports this module for its events, does not load the handler before it measures it.
+ */
+export async function fixtureOffersHandler(table: OffersTable): Promise<OffersHandler> {
+  const { loadOffersConfig } = await import('../../functions/offers/config.js');
+  const { createOffersHandler } = await import('../../functions/offers/handler.js');
+  const { makeOffersDynamoClient } = await import('../../functions/offers/store.js');
+  return createOffersHandler({
+    config: loadOffersConfig({ TABLE_NAME, DEEP_LINK_TEMPLATES: JSON.stringify(DEEP_LINK_TEMPLATES) }),
+    client: makeOffersDynamoClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+  });
 }
 
 export interface EventOptions {

@@ -2,9 +2,6 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOffersConfig } from '../../functions/offers/config.js';
-import { createOffersHandler } from '../../functions/offers/handler.js';
-import { makeOffersDynamoClient } from '../../functions/offers/store.js';
 import { LocalHttpApi } from '../../local/http-server.js';
 import {
   type LocalSigningKey,
@@ -14,15 +11,11 @@ import {
   signToken,
 } from '../../local/jwt-keys.js';
 import {
-  DEEP_LINK_TEMPLATES,
-  LOCAL_CREDENTIALS,
+  fixtureOffersHandler,
   type OffersTable,
-  putLivePointer,
-  putPopular,
-  putViewers,
   rawGet,
+  seedOffersTable,
   startOffersTable,
-  TABLE_NAME,
 } from './offers-fixtures.js';
 
 let table: OffersTable;
@@ -34,15 +27,10 @@ const handlerCalls: string[] = [];
 
 beforeAll(async () => {
   table = await startOffersTable();
-  await putLivePointer(table.doc);
-  await putPopular(table.doc);
-  await putViewers(table.doc, [{ viewerId: 'viewer-1' }, { viewerId: 'viewer-2' }]);
+  await seedOffersTable(table.doc, [{ viewerId: 'viewer-1' }, { viewerId: 'viewer-2' }]);
   dataDir = await mkdtemp(join(tmpdir(), 'recs-offers-http-'));
   key = await loadOrCreateSigningKey(dataDir);
-  const offers = createOffersHandler({
-    config: loadOffersConfig({ TABLE_NAME, DEEP_LINK_TEMPLATES: JSON.stringify(DEEP_LINK_TEMPLATES) }),
-    client: makeOffersDynamoClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
-  });
+  const offers = await fixtureOffersHandler(table);
   api = new LocalHttpApi({
     authorizer: localAuthorizerSettings(key),
     routes: [

@@ -3,23 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOffersConfig } from '../../functions/offers/config.js';
-import { createOffersHandler, type OffersHandler } from '../../functions/offers/handler.js';
-import { makeOffersDynamoClient } from '../../functions/offers/store.js';
+import type { OffersHandler } from '../../functions/offers/handler.js';
 import { LocalHttpApi } from '../../local/http-server.js';
 import { loadOrCreateSigningKey, localAuthorizerSettings, signToken } from '../../local/jwt-keys.js';
 import {
-  DEEP_LINK_TEMPLATES,
+  fixtureOffersHandler,
   LEAK_PATTERN,
-  LOCAL_CREDENTIALS,
   type OffersTable,
   offersEvent,
-  putLivePointer,
-  putPopular,
-  putViewers,
   rawGet,
+  seedOffersTable,
   startOffersTable,
-  TABLE_NAME,
 } from './offers-fixtures.js';
 
 let table: OffersTable;
@@ -31,13 +25,8 @@ let serviceToken: string;
 
 beforeAll(async () => {
   table = await startOffersTable();
-  await putLivePointer(table.doc);
-  await putPopular(table.doc);
-  await putViewers(table.doc, [{ viewerId: 'v1' }, { viewerId: 'a' }, { viewerId: '_' }]);
-  handler = createOffersHandler({
-    config: loadOffersConfig({ TABLE_NAME, DEEP_LINK_TEMPLATES: JSON.stringify(DEEP_LINK_TEMPLATES) }),
-    client: makeOffersDynamoClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
-  });
+  await seedOffersTable(table.doc, [{ viewerId: 'v1' }, { viewerId: 'a' }, { viewerId: '_' }]);
+  handler = await fixtureOffersHandler(table);
   dataDir = await mkdtemp(join(tmpdir(), 'recs-offers-prop-'));
   const key = await loadOrCreateSigningKey(dataDir);
   serviceToken = await signToken(key, { subject: 'login-service', scope: 'offers/read' });

@@ -7,7 +7,7 @@ import { loadReportConfig, writeRunReport } from '../../functions/report-top-sho
 import type { TopShowsReport } from '../../functions/report-top-shows/report.js';
 import { RedshiftDataEmulator } from '../../local/redshift/data-api.js';
 import { startRedshiftDataServer } from '../../local/redshift/server.js';
-import { createReportTables, insertRows } from '../../local/report-sample-data.js';
+import { loadWarehouseRows } from '../../local/report-sample-data.js';
 import type { RunningStandIn } from '../../local/standins/s3.js';
 import { type AwsStandIns, startAwsStandIns } from '../support/aws-standins.js';
 
@@ -31,36 +31,22 @@ let redshift: RedshiftDataClient;
 beforeAll(async () => {
   standIns = await startAwsStandIns({ bucket: run.bucket });
   db = new PGlite();
-  await createReportTables(db);
-  await insertRows(
-    db,
-    'shows',
-    ['show_id', 'title', 'genre', 'brand'],
-    [
+  await loadWarehouseRows(db, {
+    shows: [
       ['s1', 'Alpha', 'drama', 'A'],
       ['s2', 'Beta', 'comedy', 'A'],
       ['s3', 'Gamma', 'news', 'B'],
     ],
-  );
-  await insertRows(
-    db,
-    'identity_map',
-    ['partner', 'partner_user_id', 'viewer_id'],
-    [
+    identities: [
       ['hulu', 'h1', 'v1'],
       ['hulu', 'h2', 'v2'],
     ],
-  );
-  await insertRows(
-    db,
-    'viewership_events',
-    ['partner', 'partner_user_id', 'show_id', 'started_at', 'watch_seconds'],
-    [
+    events: [
       ['hulu', 'h1', 's1', '2024-03-12 10:00:00', 1200], // before the recommendation: not a conversion
       ['hulu', 'h1', 's2', '2024-03-17 23:59:59', 600], // at recommended_at (the run's as-of): a conversion
       ['hulu', 'h2', 's1', '2024-03-13 10:00:00', 3600],
     ],
-  );
+  });
   const emulator = new RedshiftDataEmulator(db, standIns.s3);
   dataApi = await startRedshiftDataServer(emulator);
   redshift = new RedshiftDataClient({

@@ -5,7 +5,7 @@ import { reportParams, reportWindow } from '../../functions/report-top-shows/rep
 import { REPORT_TOP_SHOWS_SQL } from '../../functions/report-top-shows/report-sql.generated.js';
 import type { SqlRow } from '../../functions/report-top-shows/sql-runner.js';
 import { pgSqlRunner } from '../../local/pg-sql-runner.js';
-import { createReportTables, insertRows } from '../../local/report-sample-data.js';
+import { loadWarehouseRows } from '../../local/report-sample-data.js';
 
 // A small fixed warehouse whose figures are worked out by hand in the comments (weeks start on Monday).
 // W0 = 2024-02-26 (read only for week-over-week), W1 = 2024-03-04, W2 = 2024-03-11; as-of Sunday 2024-03-17 23:59:59.
@@ -57,21 +57,7 @@ const AS_OF = new Date('2024-03-17T23:59:59Z');
 let db: PGlite;
 beforeAll(async () => {
   db = new PGlite();
-  await createReportTables(db);
-  await insertRows(db, 'shows', ['show_id', 'title', 'genre', 'brand'], SHOWS);
-  await insertRows(db, 'identity_map', ['partner', 'partner_user_id', 'viewer_id'], IDENTITIES);
-  await insertRows(
-    db,
-    'viewership_events',
-    ['partner', 'partner_user_id', 'show_id', 'started_at', 'watch_seconds'],
-    EVENTS,
-  );
-  await insertRows(
-    db,
-    'recommendation_exposures',
-    ['run_id', 'viewer_id', 'show_id', 'rank', 'recommended_at'],
-    EXPOSURES,
-  );
+  await loadWarehouseRows(db, { shows: SHOWS, identities: IDENTITIES, events: EVENTS, exposures: EXPOSURES });
 });
 afterAll(async () => {
   await db.close();

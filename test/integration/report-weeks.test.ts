@@ -4,7 +4,7 @@ import { generateReport } from '../../functions/report-top-shows/generate-report
 import { filterReport } from '../../functions/report-top-shows/query.js';
 import type { WeekStartDay } from '../../functions/report-top-shows/report.js';
 import { pgSqlRunner } from '../../local/pg-sql-runner.js';
-import { createReportTables, insertRows } from '../../local/report-sample-data.js';
+import { loadWarehouseRows } from '../../local/report-sample-data.js';
 
 // Week selection on the real SQL (issue #16), the clock pinned per case. Monday weeks: W0 = 2024-02-26 (data starts
 // Wednesday 02-28), W1 = 2024-03-04, W2 = 2024-03-11. Brand A = shows s1, s2; brand B = s3.
@@ -34,15 +34,7 @@ const EVENTS: [string, string, string, string, number][] = [
 let db: PGlite;
 beforeAll(async () => {
   db = new PGlite();
-  await createReportTables(db);
-  await insertRows(db, 'shows', ['show_id', 'title', 'genre', 'brand'], SHOWS);
-  await insertRows(db, 'identity_map', ['partner', 'partner_user_id', 'viewer_id'], IDENTITIES);
-  await insertRows(
-    db,
-    'viewership_events',
-    ['partner', 'partner_user_id', 'show_id', 'started_at', 'watch_seconds'],
-    EVENTS,
-  );
+  await loadWarehouseRows(db, { shows: SHOWS, identities: IDENTITIES, events: EVENTS });
 });
 afterAll(async () => {
   await db.close();

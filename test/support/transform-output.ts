@@ -1,17 +1,11 @@
 /** Synthetic batch-transform output lines (docs/contracts.md), deterministic from a seed. */
+import type { TransformListLine } from '../../functions/write-recs/transform-line.js';
 
 const GENRES = ['drama', 'comedy', 'crime', 'documentary', 'kids', 'sci-fi'] as const;
 const PARTNERS = ['hulu', 'youtube', 'appletv', 'own'] as const;
 
-export interface TransformRecommendationFixture {
-  showId: string;
-  title: string;
-  genre: string;
-  brand: string;
-  partner: string;
-  score: number;
-  reason: string;
-}
+/** One recommendation of an output line, typed by the writer's parser of that contract (transform-line.ts). */
+export type TransformRecommendationFixture = TransformListLine['recommendations'][number];
 
 /** A top-10 list for `viewerId`; `runSalt` varies the shows so two runs' lists differ. */
 export function makeTopTen(viewerId: string, runSalt = 0, k = 10): TransformRecommendationFixture[] {
