@@ -23,7 +23,14 @@ export const makeDynamoDocClient = (
       new DynamoDBClient({
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
         ...(options.timeoutMs
-          ? { requestHandler: { requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs } }
+          ? {
+              // throwOnRequestTimeout: without it the SDK only logs a request past requestTimeout.
+              requestHandler: {
+                requestTimeout: options.timeoutMs,
+                connectionTimeout: options.timeoutMs,
+                throwOnRequestTimeout: true,
+              },
+            }
           : {}),
       }),
     ),

@@ -16,6 +16,8 @@ export function makeBulkDynamoClient(options: { maxSockets: number; requestTimeo
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
       requestTimeout: options.requestTimeoutMs ?? 10_000,
+      // Without it the SDK only logs a request past requestTimeout and keeps waiting.
+      throwOnRequestTimeout: true,
       connectionTimeout: 3_000,
     },
   });

@@ -21,7 +21,8 @@ export class OffersStoreError extends RecsError {
 export function makeOffersDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({
     maxAttempts: 2,
-    requestHandler: { requestTimeout: 300, connectionTimeout: 300 },
+    // throwOnRequestTimeout: without it the SDK only logs a request past requestTimeout and keeps waiting.
+    requestHandler: { requestTimeout: 300, connectionTimeout: 300, throwOnRequestTimeout: true },
     ...overrides,
   });
 }
