@@ -60,14 +60,15 @@ describe('partner ids', () => {
         const valid = PARTNER_ID_PATTERN.test(partner);
         expect(stores({ viewerId: 'v1', recommendations: [recommendation(partner)] })).toBe(valid);
         expect(PartnerId.safeParse(partner).success).toBe(valid);
-        let filterAccepted = true;
+        let parsed: ReturnType<typeof parseOffersRequest> | undefined;
         try {
-          parseOffersRequest({ pathParameters: { viewerId: 'v1' }, queryStringParameters: { partner } });
+          parsed = parseOffersRequest({ pathParameters: { viewerId: 'v1' }, queryStringParameters: { partner } });
         } catch {
-          filterAccepted = false;
+          parsed = undefined;
         }
         // An empty query value means no filter, as API Gateway passes `?partner=`.
-        if (partner !== '') expect(filterAccepted).toBe(valid);
+        if (partner === '') expect(parsed).toEqual({ viewerId: 'v1', limit: TOP_K });
+        else expect(parsed !== undefined).toBe(valid);
       }),
       { numRuns: 2_000 },
     );

@@ -44,7 +44,10 @@ export function parseOffersRequest(event: unknown): OffersRequest {
       );
     }
   }
-  const { limit, partner } = query;
+  // `?partner=` arrives as an empty string: an empty value is no value, as the route documents (no filter).
+  const present = (value: string | undefined) => (value === '' ? undefined : value);
+  const limit = present(query.limit);
+  const partner = present(query.partner);
   if (limit !== undefined && !(LIMIT_PATTERN.test(limit) && Number(limit) <= MAX_OFFERS)) {
     throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_OFFERS}`, 'limit');
   }
