@@ -7,8 +7,8 @@ import { experimentEnv } from '../functions/_shared/experiment.js';
 import { type AslDefinition, type AslState, type Json, type LoadedPipeline, loadPipeline } from './asl-loader.js';
 import { bindTasks, LambdaHost, type ResourceBinding, taskStates } from './bindings.js';
 import { dataPaths, prepareDataDir } from './data-dir.js';
-import { runDistributedMap } from './distributed-map.js';
-import { LocalSetupError, TaskError } from './errors.js';
+import { distributedMapBinding } from './distributed-map-binding.js';
+import { LocalSetupError } from './errors.js';
 import { ExecutionEventLog } from './event-log.js';
 import {
   assertExecutionName,
@@ -23,15 +23,8 @@ import {
 import { readLocalExperiment } from './experiment-file.js';
 import { FaultInjector, type FaultSpec, formatFault } from './faults.js';
 import { LocalIam } from './iam/local-iam.js';
-import {
-  asStateMachine,
-  authorizeChildControl,
-  authorizeMapRun,
-  denialRecorder,
-  lambdaIdentity,
-  startExecutionImplied,
-} from './iam/runtime-iam.js';
-import { DISTRIBUTED_MAP_RESOURCE, localizeDefinition, stateNames } from './localize.js';
+import { denialRecorder, lambdaIdentity, startExecutionImplied } from './iam/runtime-iam.js';
+import { localizeDefinition, stateNames } from './localize.js';
 import { type Progress, silentProgress } from './progress.js';
 import {
   type ExecutionSummary,
@@ -291,64 +284,18 @@ async function execute(
   });
 
   const distributedMaps = new Map<string, AslState>();
-  const distributedMapBinding: ResourceBinding = {
-    matches: (resource) => resource === DISTRIBUTED_MAP_RESOURCE,
-    handle: async (mapInput, stateName) => {
-      const state = distributedMaps.get(stateName);
-      if (!state) throw new TaskError('States.Runtime', `no Distributed Map named ${stateName}`);
-      const processor = state.ItemProcessor as unknown as AslDefinition;
-      const childMaps = new Map<string, AslState>();
-      const childDefinition = localizeDefinition({ StartAt: processor.StartAt, States: processor.States }, childMaps);
-      for (const [name, child] of childMaps) distributedMaps.set(name, child);
-      const childMachine = new StateMachine(childDefinition as never, { validationOptions: { checkArn: false } });
-      const childOverrides = {
-        taskResourceLocalHandlers: bindTasks(childDefinition, bindings, (name, child, handler) =>
-          faults.wrap(name, child, handler),
-        ),
-        ...waitOverrides(childDefinition),
-      };
-      // The batch `--fail-at MAP:batch=B` names runs with every Task of that child failing.
-      const faultyOverrides = (index: number) => ({
-        ...childOverrides,
-        taskResourceLocalHandlers: bindTasks(childDefinition, bindings, (name, child, handler) =>
-          faults.wrapBatch(stateName, index, name, child, handler),
-        ),
-      });
-      const run = () =>
-        runDistributedMap(mapInput, {
-          stateName,
-          state,
-          s3: stack.s3,
-          context,
-          store: mapStore,
-          reuseSucceeded: previous !== undefined,
-          progress: options.progress,
-          ...(stack.iam ? { controlChild: authorizeChildControl(stack.iam) } : {}),
-          runChild: async (childInput, childContext) => {
-            const index = Number(
-              String((childContext.Execution as { Name?: string }).Name)
-                .split('-')
-                .at(-1),
-            );
-            const overrides = faults.targetsBatch(stateName, index) ? faultyOverrides(index) : childOverrides;
-            return (await childMachine.run(childInput as never, {
-              overrides: overrides as never,
-              context: childContext as never,
-            }).result) as Json;
-          },
-        });
-      // The Map reads items, writes results and starts its children with the state machine's role.
-      if (!stack.iam) return run();
-      await authorizeMapRun(stack.iam, STATE_MACHINE_NAME);
-      return asStateMachine(stack.iam, run);
-    },
-  };
-  const bindings: ResourceBinding[] = [
-    lambdas.invokeBinding,
-    lambdas.directBinding,
-    ...services,
-    distributedMapBinding,
-  ];
+  const mapBinding = distributedMapBinding({
+    stack,
+    faults,
+    context,
+    store: mapStore,
+    redriven: previous !== undefined,
+    ...(options.progress ? { progress: options.progress } : {}),
+    maps: distributedMaps,
+    bindings: () => bindings,
+    waitOverrides,
+  });
+  const bindings: ResourceBinding[] = [lambdas.invokeBinding, lambdas.directBinding, ...services, mapBinding];
 
   const localized = localizeDefinition(pipeline.definition, distributedMaps);
   faults.check(
