@@ -44,10 +44,7 @@ export function parseOffersRequest(event: unknown): OffersRequest {
       );
     }
   }
-  // `?partner=` arrives as an empty string: an empty value is no value, as the route documents (no filter).
-  const present = (value: string | undefined) => (value === '' ? undefined : value);
-  const limit = present(query.limit);
-  const partner = present(query.partner);
+  const { limit, partner } = query;
   if (limit !== undefined && !(LIMIT_PATTERN.test(limit) && Number(limit) <= MAX_OFFERS)) {
     throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_OFFERS}`, 'limit');
   }
