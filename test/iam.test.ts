@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LOG_DELIVERY_ACTIONS } from '../local/iam/implied.js';
 import { allowStatements, type Cfn, packagedTemplate, type Resource } from './support/packaged-template.js';
 
 // Least privilege, read from the packaged template: every Lambda has its own role, and this table is exactly what
@@ -59,14 +60,7 @@ const ACTIONS_WITHOUT_RESOURCE_SCOPE = new Set([
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
+  ...LOG_DELIVERY_ACTIONS,
   'ecr:GetAuthorizationToken',
   'cloudwatch:PutMetricData',
   'redshift-data:DescribeStatement',
