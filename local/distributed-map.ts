@@ -323,11 +323,12 @@ async function writeResults(
   stateName: string,
   records: readonly BatchRecord[],
 ): Promise<string> {
+  const runId = String(mapRunArn.split(':').at(-1));
   const entry = (record: BatchRecord) => ({
-    ExecutionArn: childExecutionArn(machineName, stateName, String(mapRunArn.split(':').at(-1)), record.index),
+    ExecutionArn: childExecutionArn(machineName, stateName, runId, record.index),
     Input: JSON.stringify(record.input),
     InputDetails: { Included: true },
-    Name: `${mapRunArn.split(':').at(-1)}-${record.index}`,
+    Name: `${runId}-${record.index}`,
     ...(record.status === 'SUCCEEDED'
       ? { Output: JSON.stringify(record.output ?? null), OutputDetails: { Included: true } }
       : { Error: record.error ?? '', Cause: record.cause ?? '' }),

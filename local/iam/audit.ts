@@ -7,7 +7,7 @@ import { parseFaultSpec } from '../faults.js';
 import { type LocalSession, openLocalSession } from '../runtime.js';
 import type { SampleOptions } from '../sample-data.js';
 import { type Denial, describeDenial, type StatementKey, statementKey } from './authorizer.js';
-import { lambdaIdentity } from './runtime-iam.js';
+import { INVALID_LOGGING_CONFIGURATION, lambdaIdentity } from './runtime-iam.js';
 import { type StackIam, type StatementRef, statementAt, statementRefs, withoutStatement } from './stack-iam.js';
 
 /**
@@ -156,7 +156,7 @@ export async function auditIam(options: AuditOptions): Promise<AuditReport> {
         // A refusal the function did not absorb: the invocation failed, which is what we learn.
         if (!refused) throw error;
         // No state ran: the state machine as deployed was refused (CreateStateMachine's logging check).
-        if (refused.step === STEP_LABEL.pipeline && (error as Error).name === 'InvalidLoggingConfiguration')
+        if (refused.step === STEP_LABEL.pipeline && (error as Error).name === INVALID_LOGGING_CONFIGURATION)
           refused.step = 'CreateStateMachine (logging configuration)';
       } finally {
         stopDenials();

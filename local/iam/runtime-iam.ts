@@ -5,7 +5,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localFunctionArn } from '../serverless-
 import { AccessDeniedError, type Denial, describeDenial } from './authorizer.js';
 import { lambdaColdStart, sageMakerJobStart, stateMachineExecution } from './implied.js';
 import type { LocalIam } from './local-iam.js';
-import { OPERATIONS } from './operations.js';
+import { type AuthRequest, OPERATIONS } from './operations.js';
 import { runWithEnv } from './scoped-env.js';
 
 /**
@@ -13,6 +13,19 @@ import { runWithEnv } from './scoped-env.js';
  * Redshift UNLOAD/COPY as the role they were given, and Step Functions' own integrations (Lambda invoke, Data API,
  * createModel, the Distributed Map's reads, writes and child executions) as the state machine.
  */
+
+/**
+ * Checks what Step Functions does with the state machine's role; a refusal fails the Task with `errorName`, the
+ * error the integration or feature reports for it in AWS.
+ */
+async function enforceAsStateMachine(iam: LocalIam, requests: AuthRequest[], errorName: string): Promise<void> {
+  try {
+    await iam.enforceAs(iam.stateMachinePrincipal(), requests);
+  } catch (error) {
+    if (error instanceof AccessDeniedError) throw new TaskError(errorName, error.message);
+    throw error;
+  }
+}
 
 /** Lambda: each invocation signs with its function's key; the state machine must be allowed to invoke it. */
 export function lambdaIdentity(iam: LocalIam): LambdaHostOptions {
@@ -33,17 +46,13 @@ export function lambdaIdentity(iam: LocalIam): LambdaHostOptions {
         }
         return invocation();
       }),
-    authorizeInvoke: async (key) => {
-      try {
-        await iam.enforceAs(iam.stateMachinePrincipal(), [
-          { action: OPERATIONS.implied.InvokeFunction.action, resource: localFunctionArn(key) },
-        ]);
-      } catch (error) {
-        // What the optimized lambda:invoke integration reports for Lambda's 403 AccessDeniedException.
-        if (error instanceof AccessDeniedError) throw new TaskError('Lambda.AWSLambdaException', error.message);
-        throw error;
-      }
-    },
+    // Lambda.AWSLambdaException: what the optimized lambda:invoke integration reports for Lambda's 403.
+    authorizeInvoke: (key) =>
+      enforceAsStateMachine(
+        iam,
+        [{ action: OPERATIONS.implied.InvokeFunction.action, resource: localFunctionArn(key) }],
+        'Lambda.AWSLambdaException',
+      ),
   };
 }
 
@@ -76,18 +85,20 @@ export function sageMakerJobAs(iam: LocalIam) {
  * configuration needs (AWS refuses CreateStateMachine without it, so no execution could start), and a traced state
  * machine sends its segments with its role (refusals only lose traces).
  */
+/** CreateStateMachine's error when the role cannot set up the log delivery (the audit names the step by it). */
+export const INVALID_LOGGING_CONFIGURATION = 'InvalidLoggingConfiguration';
+
 export async function startExecutionImplied(iam: LocalIam): Promise<void> {
   const { stateMachineTracing: tracing, stateMachineLogging: logging } = iam.stack.runtime;
   try {
     await iam.enforceImplied(iam.stateMachinePrincipal(), stateMachineExecution({ tracing, logging }));
   } catch (error) {
     if (!(error instanceof AccessDeniedError)) throw error;
-    // CreateStateMachine's answer when the role cannot set up the log delivery.
     throw Object.assign(
       new Error(
         `The state machine IAM Role is not authorized to access the Log Destination (${describeDenial(error.denial)})`,
       ),
-      { name: 'InvalidLoggingConfiguration' },
+      { name: INVALID_LOGGING_CONFIGURATION },
     );
   }
 }
@@ -114,28 +125,13 @@ export async function authorizeIntegration(
   if (!requests) {
     throw new TaskError('States.Runtime', `${service}:${operation} is not in the local IAM operation table`);
   }
-  try {
-    await iam.enforceAs(iam.stateMachinePrincipal(), requests);
-  } catch (error) {
-    if (error instanceof AccessDeniedError)
-      throw new TaskError(`${ERROR_PREFIX[service]}.AccessDeniedException`, error.message);
-    throw error;
-  }
+  await enforceAsStateMachine(iam, requests, `${ERROR_PREFIX[service]}.AccessDeniedException`);
 }
 
 /** A Distributed Map starts child workflow executions of its own state machine with the state machine's role. */
 export async function authorizeMapRun(iam: LocalIam, stateMachineName: string): Promise<void> {
-  try {
-    await iam.enforceAs(iam.stateMachinePrincipal(), [
-      {
-        action: OPERATIONS.implied.StartExecution.action,
-        resource: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${stateMachineName}`,
-      },
-    ]);
-  } catch (error) {
-    if (error instanceof AccessDeniedError) throw new TaskError('States.Runtime', error.message);
-    throw error;
-  }
+  const resource = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${stateMachineName}`;
+  await enforceAsStateMachine(iam, [{ action: OPERATIONS.implied.StartExecution.action, resource }], 'States.Runtime');
 }
 
 const CHILD_CONTROL = {
@@ -151,14 +147,8 @@ const CHILD_CONTROL = {
  * the Map Run, as it does in AWS.
  */
 export function authorizeChildControl(iam: LocalIam): (action: ChildControl, childArn: string) => Promise<void> {
-  return async (action, childArn) => {
-    try {
-      await iam.enforceAs(iam.stateMachinePrincipal(), [{ action: CHILD_CONTROL[action], resource: childArn }]);
-    } catch (error) {
-      if (error instanceof AccessDeniedError) throw new TaskError('States.Runtime', error.message);
-      throw error;
-    }
-  };
+  return (action, childArn) =>
+    enforceAsStateMachine(iam, [{ action: CHILD_CONTROL[action], resource: childArn }], 'States.Runtime');
 }
 
 /** Collects the denials of one execution; `line()` is what `recs run` prints when the run failed on one. */

@@ -27,6 +27,9 @@ function dot4(
   return s0 + s1 + s2 + s3;
 }
 
+/** The smallest o_u / ō a row's ridge is computed from (rows with nothing observed). */
+const MIN_RELATIVE_MASS = 1e-3;
+
 /**
  * One sweep of iALS updates (Hu, Koren & Volinsky 2008) with the conjugate-gradient solver of Takács et al. 2011, as
  * in implicit's `_als.pyx`: for each row u of `cui` (confidence c_ui = 1 + α·w_ui on observed cells, 1 elsewhere),
@@ -42,9 +45,6 @@ function dot4(
  * computed once per sweep by the caller; the sparse correction only touches the row's observed items, so a sweep
  * costs O(nnz·f·cgSteps + rows·f²·cgSteps). Rows [rowStart, rowEnd) are solved, so workers can split a sweep.
  */
-/** The smallest o_u / ō a row's ridge is computed from (rows with nothing observed). */
-const MIN_RELATIVE_MASS = 1e-3;
-
 export function ialsSweep(
   cui: Csr,
   alpha: number,
