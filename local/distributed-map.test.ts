@@ -214,6 +214,28 @@ describe('Distributed Map tolerated failures', () => {
 });
 
 describe('child execution ARNs', () => {
+  it("are each child's $$.Execution.Id, the ARN IAM checks and the ResultWriter lists", async () => {
+    const seen: string[] = [];
+    const controlled: string[] = [];
+    await runDistributedMap({ items: items(2) } as Json, {
+      stateName: 'Fan',
+      state: mapState(),
+      s3: noS3,
+      context: { ...context, StateMachine: { Name: 'pipe' } },
+      controlChild: async (_action, arn) => void controlled.push(arn),
+      runChild: async (_input, childContext) => {
+        seen.push(String((childContext as { Execution: { Id: string } }).Execution.Id));
+        return 'ok';
+      },
+    });
+    const runId = mapRunId(context.Execution.Id, 'Fan');
+    expect(seen.sort()).toEqual([
+      childExecutionArn('pipe', 'Fan', runId, 0),
+      childExecutionArn('pipe', 'Fan', runId, 1),
+    ]);
+    expect(controlled.sort()).toEqual(seen);
+  });
+
   it('name the state machine, the Map state, the map run and the child index, as the ResultWriter does', () => {
     expect(childExecutionArn('show-recs-local-pipeline', 'WriteTopTen', 'abc', 3)).toBe(
       'arn:aws:states:us-east-1:000000000000:execution:show-recs-local-pipeline/WriteTopTen:abc-3',

@@ -239,8 +239,10 @@ export async function runDistributedMap(input: Json, options: DistributedMapOpti
         ...context,
         Execution: {
           ...execution,
+          // The child is an execution of its own: `$$.Execution.Id` is the ARN that the ResultWriter lists and that
+          // IAM checks DescribeExecution/StopExecution/RedriveExecution against, not an id derived from the map run.
           Name: `${runId}-${index}`,
-          Id: `${mapRunArn}:${index}`,
+          Id: childArn(index),
           Input: childInput,
           StartTime: startDate,
         },
