@@ -40,5 +40,8 @@ describe('parseHyperparameters', () => {
     });
     expect(() => parseHyperparameters({ ease_precision: 'float16' })).toThrow(/"ease_precision"/);
     expect(() => parseHyperparameters({ ials_frequency_exponent: '-1' })).toThrow(/"ials_frequency_exponent"/);
+    // α = 0 leaves watched and unwatched shows the same weight and λ scaled by nothing.
+    expect(() => parseHyperparameters({ ials_alpha: '0' })).toThrow(/hyperparameter "ials_alpha".*"0"/);
+    expect(parseHyperparameters({ ials_alpha: '0.01' }).ials_alpha).toBe(0.01);
   });
 });

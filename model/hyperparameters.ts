@@ -32,7 +32,11 @@ const Hyperparameters = z
     ials_factors: int(1, 1024).default(64),
     ials_iterations: int(1, 1000).default(10),
     ials_regularization: num(0).default(0.15),
-    ials_alpha: num(0).default(4),
+    /**
+     * Confidence is 1 + α·w for a watched show and 1 otherwise, so α = 0 carries no signal; linalg/cg.ts also scales
+     * λ by the observed mass α·Σw, which α = 0 would collapse to no regularisation at all.
+     */
+    ials_alpha: z.coerce.number().positive().default(4),
     ials_cg_steps: int(1, 100).default(3),
     /** ν: regularisation scaled by each row's observed loss mass to this power (Rendle et al. 2021, linalg/cg.ts). */
     ials_frequency_exponent: num(0, 2).default(0.5),
