@@ -12,19 +12,18 @@
  * Prints one JSON object per case on stdout; progress on stderr unless --json. Asserts nothing.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type BuildOptions, build } from 'esbuild';
 import { loadHttpApiWiring } from '../local/http-routes.js';
-import { lambdaBuildOptions } from '../local/lambda-bundle.js';
 import { ensureRecommendationsTable } from '../local/tables.js';
 import { offersEvent, putLivePointer } from '../test/integration/offers-fixtures.js';
+import { bundleOffersHandler, type ColdStart, coldStart } from './offers-bundle.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -60,9 +59,6 @@ const RUN_ID = '20250101T030000Z-bench';
 const PARTNERS = ['hulu', 'youtube', 'appletv', 'own'] as const;
 const viewerId = (index: number) => `viewer-${String(index).padStart(6, '0')}`;
 const randomViewer = () => viewerId(Math.floor(Math.random() * VIEWERS));
-
-/** The offers Lambda's bundle exactly as serverless-esbuild builds it (serverless.yml `custom.esbuild`). */
-const OFFERS_BUILD_OPTIONS: BuildOptions = { ...lambdaBuildOptions(ROOT, 'offers'), logLevel: 'error' };
 
 function offersEnvironment(): { TABLE_NAME: string; DEEP_LINK_TEMPLATES: string } {
   const environment = loadHttpApiWiring({ root: ROOT }).functions.offers?.environment ?? {};
@@ -174,52 +170,6 @@ async function measureInProcess(endpoint: string) {
   }
   client.destroy();
   return { handlerMs, getItemMs };
-}
-
-async function bundleHandler(outDir: string): Promise<{ file: string; bytes: number }> {
-  const file = join(outDir, 'offers.mjs');
-  await build({ ...OFFERS_BUILD_OPTIONS, outfile: file });
-  return { file, bytes: (await stat(file)).size };
-}
-
-interface ColdStart {
-  coldStartMs: number;
-  importMs: number;
-  processMs: number;
-}
-
-/** A fresh node process: import the bundle, serve one request; returns ms from before import to the response. */
-async function coldStart(bundleFile: string, env: Record<string, string>): Promise<ColdStart> {
-  const script = `
-    const startedAt = performance.now();
-    const { handler } = await import(${JSON.stringify(pathToFileURL(bundleFile).href)});
-    const importedAt = performance.now();
-    const response = await handler(JSON.parse(process.env.BENCH_EVENT));
-    const endedAt = performance.now();
-    if (response.statusCode !== 200 || !response.body.includes('"personalized"')) throw new Error('cold request failed: ' + response.body);
-    process.stdout.write(JSON.stringify({ coldStartMs: endedAt - startedAt, importMs: importedAt - startedAt, processMs: endedAt }));
-  `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...env,
-      BENCH_EVENT: JSON.stringify(
-        offersEvent(randomViewer(), { query: { limit: '10' }, claims: { sub: 'login-service', scope: 'offers/read' } }),
-      ),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk;
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    err += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`cold-start process failed (${code}): ${err.trim()}`);
-  return JSON.parse(out) as ColdStart;
 }
 
 /** `recs serve --port 0 --quiet` as a child process; resolves with its URL once it listens. */
@@ -347,17 +297,19 @@ async function main(): Promise<void> {
       const { handlerMs, getItemMs } = await measureInProcess(dynamo.endpoint);
 
       progress('bundling functions/offers/handler.ts');
-      const bundle = await bundleHandler(work);
+      const bundle = await bundleOffersHandler(ROOT, work);
       progress(`cold start: ${COLD_STARTS} fresh processes`);
       const colds: ColdStart[] = [];
       for (let index = 0; index < COLD_STARTS; index++) {
         colds.push(
-          await coldStart(bundle.file, {
-            ...awsEnv,
-            TABLE_NAME,
-            DEEP_LINK_TEMPLATES,
-            POWERTOOLS_LOG_LEVEL: 'ERROR',
-          }),
+          await coldStart(
+            bundle.file,
+            { ...awsEnv, TABLE_NAME, DEEP_LINK_TEMPLATES, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+            offersEvent(randomViewer(), {
+              query: { limit: '10' },
+              claims: { sub: 'login-service', scope: 'offers/read' },
+            }),
+          ),
         );
       }
       const handlerP99Ms = percentile(handlerMs, 0.99);
