@@ -1,6 +1,6 @@
 /**
  * Typed errors shared by every Lambda. A Lambda error's `name` is what the state machine's Retry `ErrorEquals`
- * match on (no Task catches by name: ReportTopShows's one Catch is States.ALL), so these class names are an API:
+ * match on (no Task has a Catch), so these class names are an API:
  * rename them together with the ASL.
  */
 export class RecsError extends Error {
