@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { memoryS3 } from '../../test/support/memory-s3.js';
+import { recordingDynamo } from '../../test/support/recording-dynamo.js';
 import { runRecordKey } from '../_shared/dynamo-table.js';
 import { RecsError } from '../_shared/errors.js';
 import { failureRunId, RecordFailureEvent, recordFailure } from './record-failure.js';
@@ -28,16 +29,6 @@ describe('failureRunId', () => {
     );
   });
 });
-
-/** A DynamoDB client that records each command's input and answers with `answer` (throw to fail the call). */
-function recordingDynamo(answer: (input: Record<string, unknown>, call: number) => unknown = () => ({})) {
-  const inputs: Record<string, unknown>[] = [];
-  const send = async (command: { input: Record<string, unknown> }) => {
-    inputs.push(command.input);
-    return answer(command.input, inputs.length);
-  };
-  return { dynamo: { send } as never, inputs };
-}
 
 const RUN_ID = '20240501T020000Z-daily';
 const DQ_PREFIX = `runs/${RUN_ID}/data-quality/`;
