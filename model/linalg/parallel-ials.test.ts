@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { makeInteractions } from '../testing/fixtures.js';
 import { gramian } from './cg.js';
 import { transpose } from './csr.js';
-import { IalsSweeper, type SpawnWorker } from './parallel-ials.js';
+import { IalsSweeper } from './parallel-ials.js';
+import type { SpawnWorker } from './workers.js';
 
 async function sweepOnce(threads: number, spawn?: SpawnWorker) {
   const x = makeInteractions({ viewers: 200, shows: 40, seed: 5 });
