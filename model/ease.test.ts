@@ -3,6 +3,7 @@ import { type EaseOptions, EaseRecommender } from './ease.js';
 import type { SpawnWorker } from './linalg/workers.js';
 import { createRng } from './rng.js';
 import { makeInteractions } from './testing/fixtures.js';
+import { UNDER_MUTATION_RUN } from './testing/mutation-run.js';
 
 const refuse: SpawnWorker = () => {
   throw new Error('ERR_WORKER_INIT_FAILED: out of threads');
@@ -36,7 +37,7 @@ describe('EaseRecommender thread reporting', () => {
     },
   );
 
-  it('reports the two threads a fit really ran on', async () => {
+  it.skipIf(UNDER_MUTATION_RUN)('reports the two threads a fit really ran on', async () => {
     const ease = model('float64');
 
     await ease.fit(makeInteractions({ viewers: 600, shows: threadedShows.float64, seed: 3 }), createRng(1));
