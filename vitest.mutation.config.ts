@@ -18,7 +18,12 @@ export default defineConfig({
       'test/integration/publish.test.ts',
       'test/integration/write-recs.test.ts',
     ],
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    // RECS_MUTATION_RUN: tests that start worker threads skip (model/testing/mutation-run.ts says why).
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      RECS_MUTATION_RUN: '1',
+    },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -2,7 +2,16 @@ import { type Csr, nnz } from './linalg/csr.js';
 import { gram } from './linalg/dense.js';
 import { invertSpdParallel, sharedFloat64 } from './linalg/parallel-inverse.js';
 import { gramInverse } from './linalg/sweep-parallel.js';
-import { type ModelState, mostContributingWatched, type Ranked, type Recommender, topK } from './recommender.js';
+import type { SpawnWorker } from './linalg/workers.js';
+import {
+  type FitThreads,
+  fitThreadsOf,
+  type ModelState,
+  mostContributingWatched,
+  type Ranked,
+  type Recommender,
+  topK,
+} from './recommender.js';
 import type { Rng } from './rng.js';
 
 export interface EaseOptions {
@@ -17,6 +26,8 @@ export interface EaseOptions {
    * TypeScript (linalg/dense.ts). NDCG@10 agrees to 4 decimals on MovieLens-100K (bench/README.md).
    */
   readonly precision?: 'float32' | 'float64';
+  /** How worker threads are started (tests make it fail); linalg/workers.ts's spawnSelf by default. */
+  readonly spawnWorker?: SpawnWorker;
 }
 
 /** Seconds of the last fit's two steps (bench/model.bench.ts reports them next to NumPy's). */
@@ -49,6 +60,7 @@ export class EaseRecommender implements Recommender {
   readonly name = 'ease' as const;
   private x: Csr | undefined;
   weights: Float32Array = new Float32Array(0);
+  fitThreads: FitThreads | undefined;
 
   constructor(readonly options: EaseOptions) {}
 
@@ -66,11 +78,15 @@ export class EaseRecommender implements Recommender {
     const n = interactions.cols;
     const ridge = easeRidge(interactions, this.options);
     const threads = this.options.threads ?? 1;
+    const { spawnWorker } = this.options;
     const fast =
-      this.options.precision === 'float64' ? undefined : await gramInverse(interactions, ridge, threads, 'easeWeights');
+      this.options.precision === 'float64'
+        ? undefined
+        : await gramInverse(interactions, ridge, threads, 'easeWeights', spawnWorker);
     this.x = interactions;
     if (fast) {
       this.weights = fast.matrix;
+      this.fitThreads = fitThreadsOf(threads, fast);
       this.timings = { gramSeconds: fast.gramSeconds, inverseSeconds: fast.inverseSeconds, precision: 'float32' };
       return;
     }
@@ -78,7 +94,7 @@ export class EaseRecommender implements Recommender {
     const p = gram(interactions, 0, interactions.rows, sharedFloat64(n * n));
     for (let j = 0; j < n; j++) p[j * n + j] += ridge[j];
     const gramDone = performance.now();
-    await invertSpdParallel(p, n, threads);
+    this.fitThreads = fitThreadsOf(threads, await invertSpdParallel(p, n, threads, spawnWorker));
     const gramSeconds = (gramDone - started) / 1000;
     this.timings = { gramSeconds, inverseSeconds: (performance.now() - gramDone) / 1000, precision: 'float64' };
     // B_ij = −P_ij / P_jj (i ≠ j), B_jj = 0.

@@ -20,6 +20,17 @@ describe('parseHyperparameters', () => {
     expect(hp).toMatchObject({ model: 'ease', k: 5, seed: 7, exclude_watched: false, ease_lambda: 2.5 });
   });
 
+  it('reads booleans as SageMaker and JSON write them', () => {
+    const flag = (value: unknown) => parseHyperparameters({ exclude_watched: value }).exclude_watched;
+    expect([true, 'true', 'True', '1'].map(flag)).toEqual([true, true, true, true]);
+    expect([false, 'false', 'False', '0'].map(flag)).toEqual([false, false, false, false]);
+  });
+
+  it('treats no hyperparameters file as all defaults, and names the root when the whole value is wrong', () => {
+    expect(parseHyperparameters(undefined)).toEqual(parseHyperparameters({}));
+    expect(() => parseHyperparameters('k=5')).toThrow(/hyperparameter "\(root\)"/);
+  });
+
   it('names the key of a bad value', () => {
     expect(() => parseHyperparameters({ k: 'ten' })).toThrow(HyperparameterError);
     expect(() => parseHyperparameters({ k: 'ten' })).toThrow(/hyperparameter "k".*"ten"/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IalsRecommender, MIN_INTERACTIONS_FOR_THREADS } from './ials.js';
-import type { SpawnWorker } from './linalg/parallel-ials.js';
+import type { SpawnWorker } from './linalg/workers.js';
 import { createRng } from './rng.js';
 import { makeInteractions } from './testing/fixtures.js';
 

@@ -1,8 +1,10 @@
 import { gramian } from './linalg/cg.js';
 import { type Csr, transpose } from './linalg/csr.js';
-import { IalsSweeper, type SpawnWorker } from './linalg/parallel-ials.js';
+import { IalsSweeper } from './linalg/parallel-ials.js';
+import type { SpawnWorker } from './linalg/workers.js';
 import {
   type FitThreads,
+  fitThreadsOf,
   type ModelState,
   mostContributingWatched,
   type Ranked,
@@ -77,11 +79,7 @@ export class IalsRecommender implements Recommender {
       this.options.frequencyExponent ?? 0,
       this.options.spawnWorker,
     );
-    this.fitThreads = {
-      requested: this.options.threads,
-      used: sweeper.threads,
-      ...(sweeper.fallback ? { fallbackError: errorMessage(sweeper.fallback.error) } : {}),
-    };
+    this.fitThreads = fitThreadsOf(this.options.threads, sweeper);
     try {
       // Small random start for shows (users start at 0 and are solved first), drawn from the seeded rng.
       const items = sweeper.items;
@@ -161,5 +159,3 @@ export class IalsRecommender implements Recommender {
     return this.x;
   }
 }
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,4 +1,5 @@
 import type { Csr } from './linalg/csr.js';
+import type { ThreadsUsed } from './linalg/workers.js';
 import type { Rng } from './rng.js';
 
 export const modelNames = ['ease', 'ials', 'popularity'] as const;
@@ -22,6 +23,13 @@ export interface FitThreads {
   readonly requested: number;
   readonly used: number;
   readonly fallbackError?: string;
+}
+
+/** A fit's FitThreads from the threads asked and the kernel's outcome (the threads it ran on, any start failure). */
+export function fitThreadsOf(requested: number, { threads, fallback }: ThreadsUsed): FitThreads {
+  if (!fallback) return { requested, used: threads };
+  const { error } = fallback;
+  return { requested, used: threads, fallbackError: error instanceof Error ? error.message : String(error) };
 }
 
 /**

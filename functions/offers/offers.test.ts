@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assignVariant, type Experiment } from '../_shared/experiment.js';
 import { errorResponse } from '../_shared/http.js';
-import { getOffers, type OffersStore, type PopularList, type ViewerList } from './offers.js';
+import { getOffers, type LivePointer, type OffersStore, type PopularList, type ViewerList } from './offers.js';
 import { parseOffersRequest } from './request.js';
 
 const NOW = new Date('2025-01-01T12:00:00Z');
@@ -21,7 +21,10 @@ const POPULAR: PopularList = {
   ],
 };
 
+const POINTER: LivePointer = { liveRunId: 'run-2', modelVersion: 'model-2', previousLiveRunId: 'run-1' };
+
 function storeWith(parts: {
+  pointer?: LivePointer;
   list?: ViewerList;
   previousList?: ViewerList;
   popular?: PopularList;
@@ -32,7 +35,7 @@ function storeWith(parts: {
     return value;
   };
   return {
-    getLivePointer: () => read({ liveRunId: 'run-2', modelVersion: 'model-2', previousLiveRunId: 'run-1' }),
+    getLivePointer: () => read(parts.pointer ?? POINTER),
     getViewerList: (_viewerId, runId) => read(runId === 'run-1' ? parts.previousList : parts.list),
     getPopular: () => read(parts.popular),
   };
@@ -97,6 +100,71 @@ describe('getOffers', () => {
     });
     expect(failures).toHaveLength(1);
   });
+
+  it('degrades the same way when nobody listens for store failures', async () => {
+    const response = await getOffers({ viewerId: 'v', limit: 10 }, deps(storeWith({ failing: true })));
+
+    expect(response).toMatchObject({ isDegraded: true, body: { source: 'fallback', offers: [] } });
+  });
+
+  it('keeps only the requested partner from the viewer list, ranked from 1', async () => {
+    const { body } = await getOffers(
+      { viewerId: 'v', limit: 10, partner: 'hulu' },
+      deps(storeWith({ list: LIST, popular: POPULAR })),
+    );
+
+    expect(body.source).toBe('personalized');
+    expect(body.offers.map((offer) => [offer.showId, offer.partner, offer.rank])).toEqual([['s/2', 'hulu', 1]]);
+  });
+
+  it("reports the model version of the viewer's list, and the live pointer's when the list has none", async () => {
+    const { modelVersion: _none, ...unversioned } = LIST;
+
+    const own = await getOffers(
+      { viewerId: 'v', limit: 10 },
+      deps(storeWith({ list: { ...LIST, modelVersion: 'model-2b' } })),
+    );
+    const inherited = await getOffers({ viewerId: 'v', limit: 10 }, deps(storeWith({ list: unversioned })));
+
+    expect(own.body).toMatchObject({ source: 'personalized', modelVersion: 'model-2b' });
+    expect(inherited.body).toMatchObject({ source: 'personalized', modelVersion: 'model-2' });
+  });
+
+  it('treats a list whose ttl is this very second as expired, as DynamoDB does', async () => {
+    const { body } = await getOffers(
+      { viewerId: 'v', limit: 10 },
+      deps(storeWith({ list: { ...LIST, ttl: NOW.getTime() / 1000 }, popular: POPULAR })),
+    );
+
+    expect(body.source).toBe('fallback');
+  });
+
+  it('serves popular shows in rank order, skipping those the requested partner does not carry', async () => {
+    const popular: PopularList = {
+      runId: 'run-2',
+      recommendations: [
+        { showId: 'p3', title: 'Three', genre: 'news', brand: 'ABC', partners: ['hulu'], rank: 3 },
+        { showId: 'p1', title: 'One', genre: 'news', brand: 'ABC', partners: ['hulu', 'youtube'], rank: 1 },
+        { showId: 'p4', title: 'Four', genre: 'news', brand: 'ABC', partners: ['hulu'], rank: 4 },
+        { showId: 'p2', title: 'Two', genre: 'news', brand: 'ABC', partners: ['youtube'], rank: 2 },
+      ],
+    };
+
+    const anyPartner = await getOffers({ viewerId: 'v', limit: 10 }, deps(storeWith({ popular })));
+    const onHulu = await getOffers({ viewerId: 'v', limit: 10, partner: 'hulu' }, deps(storeWith({ popular })));
+
+    expect(anyPartner.body.offers.map((offer) => [offer.showId, offer.partner, offer.rank])).toEqual([
+      ['p1', 'hulu', 1],
+      ['p2', 'youtube', 2],
+      ['p3', 'hulu', 3],
+      ['p4', 'hulu', 4],
+    ]);
+    expect(onHulu.body.offers.map((offer) => [offer.showId, offer.rank])).toEqual([
+      ['p1', 1],
+      ['p3', 2],
+      ['p4', 3],
+    ]);
+  });
 });
 
 describe('getOffers in a holdout experiment (#18)', () => {
@@ -153,6 +221,53 @@ describe('getOffers in a holdout experiment (#18)', () => {
     expect(withPrevious.body).toMatchObject({ source: 'control', runId: 'run-1', modelVersion: 'model-1' });
     expect(withPrevious.body.experiment).toEqual({ id: 'holdout', variant: 'control' });
     expect(expired.body).toMatchObject({ source: 'control', offers: [{ showId: 'p1' }] });
+  });
+
+  it('gives popular control the popular list even when a previous run is there, with the live model version', async () => {
+    const { body } = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ list: LIST, previousList: PREVIOUS, popular: POPULAR })),
+    );
+
+    expect(body).toMatchObject({ source: 'control', runId: 'run-2', modelVersion: 'model-2' });
+    expect(body.offers.map((offer) => offer.showId)).toEqual(['p1']);
+  });
+
+  it('gives previous-model control the popular list when no run was live before this one', async () => {
+    const { previousLiveRunId: _none, ...firstRun } = POINTER;
+
+    const { body } = await getOffers(
+      { viewerId: controlViewer, limit: 10 },
+      withExperiment(storeWith({ pointer: firstRun, list: LIST, popular: POPULAR }), {
+        ...EXPERIMENT,
+        control: 'previous-model',
+      }),
+    );
+
+    expect(body).toMatchObject({ source: 'control', runId: 'run-2' });
+    expect(body.offers.map((offer) => offer.showId)).toEqual(['p1']);
+  });
+
+  it('filters previous-model control to the partner, falling back to popular shows there when it leaves nothing', async () => {
+    const previousModel = { ...EXPERIMENT, control: 'previous-model' as const };
+    const store = storeWith({ list: LIST, previousList: PREVIOUS, popular: POPULAR });
+
+    const onHulu = await getOffers(
+      { viewerId: controlViewer, limit: 10, partner: 'hulu' },
+      withExperiment(store, previousModel),
+    );
+    const onYoutube = await getOffers(
+      { viewerId: controlViewer, limit: 10, partner: 'youtube' },
+      withExperiment(store, previousModel),
+    );
+
+    expect(onHulu.body).toMatchObject({ source: 'control', runId: 'run-1', offers: [{ showId: 's/2', rank: 1 }] });
+    expect(onHulu.body.offers).toHaveLength(1);
+    expect(onYoutube.body).toMatchObject({
+      source: 'control',
+      runId: 'run-2',
+      offers: [{ showId: 'p1', partner: 'youtube' }],
+    });
   });
 
   it('leaves unknown viewers and viewers outside the experiment window unaffected', async () => {

@@ -22,6 +22,18 @@ describe('ranking metrics', () => {
     expect(ndcgAtK([1, 2], new Set([1]), 2, 2)).toBeCloseTo(1 / (1 + 1 / Math.log2(3)));
   });
 
+  it('counts only the top k of a longer ranking', () => {
+    // The hit sits at rank 2: outside a top 1.
+    expect(recallAtK([9, 1], new Set([1]), 1, 1)).toBe(0);
+    expect(ndcgAtK([9, 1], new Set([1]), 1, 1)).toBe(0);
+    // A ranking shorter than k counts what it has.
+    expect(recallAtK([1], new Set([1, 2]), 2, 10)).toBeCloseTo(0.5);
+  });
+
+  it('gives 0, not NaN, when nothing is relevant', () => {
+    expect(recallAtK([1, 2], new Set(), 0, 10)).toBe(0);
+  });
+
   it('gives a perfect ranking 1 and an empty relevant set 0', () => {
     expect(ndcgAtK([3, 4], new Set([3, 4]), 2, 10)).toBeCloseTo(1);
     expect(ndcgAtK([3, 4], new Set(), 0, 10)).toBe(0);

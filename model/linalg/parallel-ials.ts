@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { ialsSweep } from './cg.js';
 import type { Csr } from './csr.js';
-import { spawnSelf, toShared, whenReady } from './workers.js';
+import { type SpawnWorker, spawnSelf, type ThreadFallback, toShared, whenReady } from './workers.js';
 
 interface SweepSetup {
   readonly kind: 'ials-sweep';
@@ -21,17 +21,6 @@ interface SweepCommand {
   readonly rowStart: number;
   readonly rowEnd: number;
   readonly cgSteps: number;
-}
-
-/** Starts one worker on `moduleUrl` (workers.ts's spawnSelf); a seam so tests can make the start fail. */
-export type SpawnWorker = (moduleUrl: string, workerData: unknown) => Worker;
-
-/** Workers that failed to start: the sweeper solves inline instead, which is slower but gives the same factors. */
-export interface ThreadFallback {
-  readonly threadsAsked: number;
-  readonly threadsUsed: number;
-  /** The first start failure (a spawn that threw, a worker that errored or exited before `ready`). */
-  readonly error: unknown;
 }
 
 const sharedCsr = (m: Csr): Csr => ({

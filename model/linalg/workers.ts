@@ -1,5 +1,22 @@
 import { Worker } from 'node:worker_threads';
 
+/** Starts one worker on `moduleUrl` (spawnSelf by default); a seam so tests can make the start fail. */
+export type SpawnWorker = (moduleUrl: string, workerData: unknown) => Worker;
+
+/** Workers that failed to start: the kernel runs on one thread instead, slower but with the same result (#17). */
+export interface ThreadFallback {
+  readonly threadsAsked: number;
+  readonly threadsUsed: number;
+  /** The first start failure (a spawn that threw, a worker that errored or exited before `ready`). */
+  readonly error: unknown;
+}
+
+/** The threads a parallel kernel really ran on, and why they are fewer than asked when its workers failed to start. */
+export interface ThreadsUsed {
+  readonly threads: number;
+  readonly fallback?: ThreadFallback;
+}
+
 /**
  * Starts a worker running the module at `moduleUrl` (the caller's import.meta.url; in the esbuild bundle that is
  * the bundle itself). From TypeScript sources (tsx in development and tests) a Node 20 worker does not inherit
