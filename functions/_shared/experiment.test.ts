@@ -43,6 +43,15 @@ describe('assignment', () => {
     expect(Math.abs(control - 2000)).toBeLessThan(170);
   });
 
+  it('puts a viewer whose bucket equals the threshold in treatment, as the SQL does (bucket < threshold)', () => {
+    // v000001's bucket in holdout-1 is 0x76a27e; a share that makes that the threshold exactly.
+    const share = 0x76a27e / BUCKET_COUNT;
+
+    expect(controlThreshold(share)).toBe(0x76a27e);
+    expect(assignVariant({ id: 'holdout-1', controlShare: share }, 'v000001')).toBe('treatment');
+    expect(assignVariant({ id: 'holdout-1', controlShare: (0x76a27e + 1) / BUCKET_COUNT }, 'v000001')).toBe('control');
+  });
+
   it('maps the share onto an integer bucket threshold', () => {
     expect(controlThreshold(0.1)).toBe(Math.round(0.1 * BUCKET_COUNT));
     expect(controlThreshold(0.5)).toBe(BUCKET_COUNT / 2);
@@ -64,6 +73,24 @@ describe('experimentFromEnv', () => {
   it('reads no experiment from an unset or empty id', () => {
     expect(experimentFromEnv({})).toBeUndefined();
     expect(experimentFromEnv(experimentEnv(undefined))).toBeUndefined();
+  });
+
+  it('trims the variables, and reads a blank id as no experiment', () => {
+    expect(experimentFromEnv({ EXPERIMENT_ID: '   ', EXPERIMENT_START: '2026-11-02' })).toBeUndefined();
+    expect(experimentFromEnv({ EXPERIMENT_ID: ' x ', EXPERIMENT_START: ' 2026-11-02 ' })).toMatchObject({
+      id: 'x',
+      start: '2026-11-02T00:00:00.000Z',
+    });
+  });
+
+  it('sets every variable to an empty string when there is no experiment', () => {
+    expect(experimentEnv(undefined)).toEqual({
+      EXPERIMENT_ID: '',
+      EXPERIMENT_START: '',
+      EXPERIMENT_END: '',
+      EXPERIMENT_CONTROL_SHARE: '',
+      EXPERIMENT_CONTROL: '',
+    });
   });
 
   it('round-trips through the environment the local runtime sets', () => {
@@ -92,5 +119,17 @@ describe('experimentFromEnv', () => {
     expect(() =>
       experimentFromEnv({ EXPERIMENT_ID: 'x', EXPERIMENT_START: '2026-11-02', EXPERIMENT_END: '2026-11-01' }),
     ).toThrow(/EXPERIMENT_END/);
+    expect(() =>
+      experimentFromEnv({ EXPERIMENT_ID: 'x', EXPERIMENT_START: '2026-11-02', EXPERIMENT_END: '2026-11-02T00:00:00Z' }),
+    ).toThrow(/EXPERIMENT_END/);
+  });
+
+  it('lists every variable at fault once, with each reason', () => {
+    expect(() =>
+      experimentFromEnv({ EXPERIMENT_ID: 'x', EXPERIMENT_START: 'soon', EXPERIMENT_CONTROL_SHARE: '0.9' }),
+    ).toThrow(
+      'invalid experiment environment: EXPERIMENT_START, EXPERIMENT_CONTROL_SHARE ' +
+        '(must be an ISO 8601 date or timestamp; must be in (0, 0.5])',
+    );
   });
 });
