@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type MeanSums, type RatioSums, retentionLift, retentionRatio, welchDifference } from './experiment-stats.js';
+import {
+  type MeanSums,
+  MIN_SAMPLE,
+  type RatioSums,
+  retentionLift,
+  retentionRatio,
+  welchDifference,
+} from './experiment-stats.js';
 
 /** Sums of viewers who each have one active week: `retained` of `active` came back (the two-proportion case). */
 const oneWeekEach = (active: number, retained: number, inactive = 0): RatioSums => ({
@@ -54,6 +61,21 @@ describe('retentionLift', () => {
     expect(retentionLift(oneWeekEach(20, 10), oneWeekEach(0, 0))).toBeNull();
   });
 
+  it('calls a clear fall a drop, and an interval of exactly zero neither lift nor drop', () => {
+    expect(retentionLift(oneWeekEach(100, 45), oneWeekEach(100, 60))?.verdict).toBe('drop');
+    // Everyone retained in both variants: estimate 0, standard error 0, the interval is [0, 0].
+    const none = retentionLift(oneWeekEach(100, 100), oneWeekEach(100, 100));
+    expect(none?.ci95).toEqual([0, 0]);
+    expect(none?.verdict).toBe('not-enough-data');
+  });
+
+  it('gives a verdict from MIN_SAMPLE active weeks in the smaller variant, not fewer', () => {
+    const n = MIN_SAMPLE;
+
+    expect(retentionLift(oneWeekEach(n, n - 1), oneWeekEach(n, 1))?.verdict).toBe('lift');
+    expect(retentionLift(oneWeekEach(1000, 999), oneWeekEach(n - 1, 1))?.verdict).toBe('not-enough-data');
+  });
+
   it('computes R = Σr/Σa', () => {
     expect(retentionRatio(oneWeekEach(8, 2))?.ratio).toBe(0.25);
   });
@@ -73,9 +95,44 @@ describe('welchDifference', () => {
     expect(diff?.ci95[0]).toBeCloseTo(-0.4467986427839534, 6);
     expect(diff?.ci95[1]).toBeCloseTo(6.180131976117288, 6);
     expect(diff?.verdict).toBe('not-enough-data');
+    // (t₀.₉₇₅ + t₀.₈ at that df) · SE, from scipy.stats.t.ppf: 4.4688925324639035.
+    expect(diff?.minimumDetectableEffect).toBeCloseTo(4.4688925324639035, 6);
+  });
+
+  it('gives a verdict from MIN_SAMPLE viewers in the smaller variant, not fewer', () => {
+    // scipy: ttest_ind(treatment, control, equal_var=False) → CI [8.5708, 9.4292] for 30 viewers each.
+    const treatment = Array.from({ length: MIN_SAMPLE }, (_, i) => 10 + (i % 3));
+    const control = Array.from({ length: MIN_SAMPLE }, (_, i) => 1 + (i % 3));
+
+    const enough = welchDifference(sumsOf(treatment), sumsOf(control));
+    const fewer = welchDifference(sumsOf(treatment), sumsOf(control.slice(1)));
+    const fall = welchDifference(sumsOf(control), sumsOf(treatment));
+
+    expect(enough?.ci95[0]).toBeCloseTo(8.570786718808783, 6);
+    expect(enough?.ci95[1]).toBeCloseTo(9.429213281191217, 6);
+    expect(enough?.verdict).toBe('lift');
+    expect(fewer?.verdict).toBe('not-enough-data');
+    expect(welchDifference(sumsOf([...treatment, ...treatment]), sumsOf(control.slice(1)))?.verdict).toBe(
+      'not-enough-data',
+    );
+    expect(fall?.verdict).toBe('drop');
+  });
+
+  it('gives a zero-width interval and no verdict when neither variant varies', () => {
+    const diff = welchDifference(sumsOf(Array(40).fill(3)), sumsOf(Array(40).fill(2)));
+
+    expect(diff).toEqual({
+      estimate: 1,
+      ci95: [1, 1],
+      standardError: 0,
+      df: Number.POSITIVE_INFINITY,
+      minimumDetectableEffect: 0,
+      verdict: 'not-enough-data',
+    });
   });
 
   it('needs two viewers per variant', () => {
     expect(welchDifference(sumsOf([1]), sumsOf([1, 2]))).toBeNull();
+    expect(welchDifference(sumsOf([1, 2]), sumsOf([3, 5]))?.estimate).toBe(-2.5);
   });
 });
