@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../_shared/errors.js';
 import { makeRunId, sanitizeExecutionName } from '../_shared/run-layout.js';
-import { MAX_JOB_BASE_NAME_CHARS, makeJobBaseName, type PrepareRunDeps, prepareRun } from './prepare-run.js';
+import {
+  MAX_JOB_BASE_NAME_CHARS,
+  makeJobBaseName,
+  type PrepareRunDeps,
+  PrepareRunEvent,
+  prepareRun,
+  resolveAsOf,
+} from './prepare-run.js';
 import { UNLOAD_SELECTS } from './unload-sql.generated.js';
 
 const deps: PrepareRunDeps = {
@@ -50,6 +57,65 @@ describe('prepareRun', () => {
     expect(`${base}-train-r9999999`.length).toBeLessThanOrEqual(63);
     expect(makeJobBaseName(otherLongRunId)).not.toBe(base);
     expect(makeJobBaseName('20240501T020007Z-daily')).toBe('20240501t020007z-daily');
+  });
+
+  it('turns a run id into a SageMaker-safe base: lower case, one dash for any run of other characters, none at the ends', () => {
+    expect(makeJobBaseName('20240501T020007Z-a_b__c--d-')).toBe('20240501t020007z-a-b-c-d');
+    expect(makeJobBaseName('-_20240501T020007Z-x_')).toBe('20240501t020007z-x');
+  });
+
+  it('keeps a base of exactly the maximum length, and hashes one character longer', () => {
+    // Prepare: 17 characters of timestamp and dash, then the name.
+    const exact = `20240501T020007Z-${'a'.repeat(MAX_JOB_BASE_NAME_CHARS - 17)}`;
+    const over = `${exact}b`;
+
+    // Act
+    const kept = makeJobBaseName(exact);
+    const hashed = makeJobBaseName(over);
+
+    // Assess
+    expect(kept).toBe(exact.toLowerCase());
+    expect(hashed).toMatch(new RegExp(`^${exact.toLowerCase().slice(0, MAX_JOB_BASE_NAME_CHARS - 9)}-[0-9a-f]{8}$`));
+  });
+
+  it('drops the dash the cut leaves at the end of a long base before appending the hash', () => {
+    // The head keeps 39 characters; here the 39th is a dash.
+    const runId = `20240501T020007Z-${'a'.repeat(21)}-${'b'.repeat(30)}`;
+
+    const base = makeJobBaseName(runId);
+
+    expect(base).toMatch(new RegExp(`^20240501t020007z-${'a'.repeat(21)}-[0-9a-f]{8}$`));
+  });
+
+  it('refuses an execution start time that is not a timestamp, naming the field', () => {
+    const bad = PrepareRunEvent.safeParse(event({ executionStartTime: 'yesterday' }));
+
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['executionStartTime', 'not an ISO timestamp'],
+    ]);
+    expect(PrepareRunEvent.parse(event())).toEqual(event());
+  });
+
+  it('takes input.asOf in each ISO form the pattern allows', () => {
+    const start = new Date('2024-05-01T02:00:07.123Z');
+    const asOf = (value: string) => resolveAsOf({ asOf: value }, start).toISOString();
+
+    expect(asOf('2024-04-30T12:00Z')).toBe('2024-04-30T12:00:00.000Z');
+    expect(asOf('2024-04-30T12:00:00.123Z')).toBe('2024-04-30T12:00:00.123Z');
+    expect(asOf('2024-04-30T12:00:00+02:00')).toBe('2024-04-30T10:00:00.000Z');
+    expect(asOf('2024-04-30T12:00:00-0230')).toBe('2024-04-30T14:30:00.000Z');
+    // No zone: the runtime's local time (UTC in Lambda); what matters here is that the input is taken.
+    expect(asOf('2024-04-30T12:00:00')).toBe(new Date('2024-04-30T12:00:00').toISOString());
+  });
+
+  it('falls back to the start time for an asOf with text around the date, or a date that does not exist', () => {
+    // Each of these but the last is a date JavaScript would read; the pattern is what keeps them out.
+    const start = new Date('2024-05-01T02:00:07.123Z');
+
+    for (const value of ['Tue 2024-04-30', ' 2024-04-30', '2024-04-30 (yesterday)', '2024-13-01']) {
+      expect(resolveAsOf({ asOf: value }, start)).toBe(start);
+    }
   });
 
   it('uses input.asOf when it is a valid ISO time, else the start time', () => {

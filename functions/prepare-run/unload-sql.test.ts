@@ -55,6 +55,56 @@ describe('UNLOAD rendering', () => {
     );
   });
 
+  it('names the field that is outside its pattern, and the value where it is safe to show', () => {
+    const refusal = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+
+    expect(refusal(() => renderUnload('SELECT 1', { ...target, bucket: 'B' }, asOf, credentials))).toMatchObject({
+      name: 'InvalidInputError',
+      field: 'bucket',
+      message: 'bad bucket name "B"',
+    });
+    expect(refusal(() => renderUnload('SELECT 1', { ...target, prefix: 'runs/x/' }, asOf, credentials))).toMatchObject({
+      field: 'prefix',
+      message: 'bad S3 prefix "runs/x/"',
+    });
+    expect(refusal(() => renderUnload('SELECT 1', target, asOf, { ...credentials, iamRoleArn: 'role' }))).toMatchObject(
+      { field: 'iamRoleArn', message: 'bad IAM role ARN' },
+    );
+    expect(refusal(() => renderUnload('SELECT 1', target, asOf, { ...credentials, kmsKeyId: 'k k' }))).toMatchObject({
+      field: 'kmsKeyId',
+      message: 'bad KMS key id',
+    });
+    expect(refusal(() => renderUnload('SELECT 1', { ...target, channel: 'views' }, asOf, credentials))).toMatchObject({
+      field: 'channel',
+      message: 'unknown UNLOAD channel "views"',
+    });
+    expect(refusal(() => renderUnload('SELECT {{OTHER}}', target, asOf, credentials))).toMatchObject({
+      field: 'sql',
+      message: 'unknown template token in viewership SQL',
+    });
+    expect(refusal(() => asOfLiteral(new Date(Number.NaN)))).toMatchObject({
+      name: 'InvalidInputError',
+      field: 'asOf',
+      message: 'as-of time is not a valid date',
+    });
+  });
+
+  it('strips comments only outside string literals, and only a semicolon that ends the statement', () => {
+    expect(stripSqlComments("SELECT '--kept' AS a, 'x' AS b -- dropped\nFROM t")).toBe(
+      "SELECT '--kept' AS a, 'x' AS b\nFROM t",
+    );
+    expect(stripSqlComments("SELECT 'it''s -- kept' -- dropped")).toBe("SELECT 'it''s -- kept'");
+    expect(stripSqlComments("SELECT ';' AS a, 'a;b' AS b;")).toBe("SELECT ';' AS a, 'a;b' AS b");
+    expect(stripSqlComments("SELECT 'a;b'")).toBe("SELECT 'a;b'");
+  });
+
   it('formats the as-of literal in UTC to the second', () => {
     expect(asOfLiteral(new Date('2024-12-31T23:59:59.5Z'))).toBe("TIMESTAMP '2024-12-31 23:59:59'");
     expect(stripSqlComments('-- a\n\nSELECT 1;')).toBe('SELECT 1');
