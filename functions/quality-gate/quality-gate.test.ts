@@ -1,6 +1,6 @@
-import type { GetCommand, GetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../contracts/recommendation-list.js';
+import { recordingDynamo } from '../../test/support/recording-dynamo.js';
 import { LIVE_KEY } from '../_shared/dynamo-table.js';
 import { InvalidInputError, RecsError } from '../_shared/errors.js';
 import { evaluateQuality, qualityGate, readLiveNdcg } from './quality-gate.js';
@@ -95,16 +95,12 @@ describe('evaluateQuality', () => {
   });
 });
 
-/** A table that answers every GetItem with `item` (or fails), recording what was asked. */
+/** A table that answers every GetItem with `item`, or fails with it. */
 function liveTable(item: Record<string, unknown> | undefined | Error) {
-  const inputs: GetCommand['input'][] = [];
-  const dynamo = {
-    async send(command: GetCommand): Promise<GetCommandOutput> {
-      inputs.push(command.input);
-      if (item instanceof Error) throw item;
-      return { $metadata: {}, ...(item ? { Item: item } : {}) };
-    },
-  };
+  const { dynamo, inputs } = recordingDynamo(() => {
+    if (item instanceof Error) throw item;
+    return item ? { Item: item } : {};
+  });
   return { dynamo, tableName: 'recs', inputs };
 }
 
