@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NULL_EXPERIMENT_ROW as NULLS } from '../../test/support/experiment-rows.js';
 import type { Experiment } from '../_shared/experiment.js';
 import { renderExperimentSection } from './experiment-html.js';
-import { experimentReportFromRows, outcomeWeeks } from './experiment-report.js';
+import { buildExperimentReport, experimentReportFromRows, outcomeWeeks } from './experiment-report.js';
 
 const EXPERIMENT: Experiment = {
   id: 'holdout-<1>',
@@ -72,12 +72,81 @@ describe('outcomeWeeks', () => {
     expect(new Date(asOfMonday.last).toISOString().slice(0, 10)).toBe('2026-11-16');
     expect(new Date(ended.last).toISOString().slice(0, 10)).toBe('2026-11-09');
   });
+
+  it('does not count a week until its last millisecond has passed', () => {
+    const lastMs = outcomeWeeks(EXPERIMENT, new Date('2026-11-22T23:59:59.999Z'));
+
+    expect(new Date(lastMs.last).toISOString().slice(0, 10)).toBe('2026-11-09');
+  });
+});
+
+describe('buildExperimentReport', () => {
+  it('asks the SQL for the experiment, its threshold, the outcome weeks, the run and the as-of time', async () => {
+    // Prepare
+    const calls: { sql: string; params: Readonly<Record<string, string>> }[] = [];
+    const sql = {
+      run: async (text: string, params: Readonly<Record<string, string>>) => {
+        calls.push({ sql: text, params });
+        return ROWS;
+      },
+    };
+
+    // Act
+    const report = await buildExperimentReport(sql, 'SELECT experiment', {
+      experiment: EXPERIMENT,
+      runId: '20261125T080000Z-daily',
+      asOf: new Date('2026-11-25T08:00:00.500Z'),
+    });
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        sql: 'SELECT experiment',
+        params: {
+          experiment_id: 'holdout-<1>',
+          control_threshold: '1677722',
+          first_week: '2026-11-09 00:00:00',
+          last_week: '2026-11-16 00:00:00',
+          run_id: '20261125T080000Z-daily',
+          as_of: '2026-11-25 08:00:00',
+        },
+      },
+    ]);
+    expect(report.weeks).toEqual(['2026-11-09', '2026-11-16']);
+  });
+
+  it('asks for no weeks before one is complete', async () => {
+    const calls: Readonly<Record<string, string>>[] = [];
+    const sql = {
+      run: async (_: string, params: Readonly<Record<string, string>>) => {
+        calls.push(params);
+        return [];
+      },
+    };
+
+    const report = await buildExperimentReport(sql, 'SELECT experiment', {
+      experiment: EXPERIMENT,
+      runId: '20261110T080000Z-daily',
+      asOf: new Date('2026-11-10T08:00:00Z'),
+    });
+
+    expect(report.weeks).toEqual([]);
+    expect(calls[0]).toMatchObject({ first_week: '2026-11-09 00:00:00', last_week: '2026-11-02 00:00:00' });
+  });
 });
 
 describe('experimentReportFromRows', () => {
-  const report = experimentReportFromRows(ROWS, EXPERIMENT, ['2026-11-09']);
+  // Built in each test (not once in the describe body), so a failure to build fails the tests that read it.
+  const build = () => experimentReportFromRows(ROWS, EXPERIMENT, ['2026-11-09']);
+
+  it('counts no viewers for a variant without a variant row', () => {
+    const report = experimentReportFromRows(ROWS.slice(1), EXPERIMENT, ['2026-11-09']);
+
+    expect(report.variants.control).toMatchObject({ viewers: 0, watchHoursPerViewer: 0 });
+  });
 
   it('gives per-variant viewers, retention, watch hours per assigned viewer and hit rate', () => {
+    const report = build();
     expect(report.variants.control).toMatchObject({
       viewers: 100,
       retention: 0.45,
@@ -94,6 +163,7 @@ describe('experimentReportFromRows', () => {
   });
 
   it('gives the retention lift in proportion points with its 95 % interval', () => {
+    const report = build();
     // √(.6·.4/900 + .45·.55/100) = 0.0523609; 0.15 ± 1.959964 × that.
     expect(report.retentionLift?.estimate).toBeCloseTo(0.15, 6);
     expect(report.retentionLift?.ci95[0]).toBeCloseTo(0.15 - 1.959964 * 0.0523609, 4);
@@ -102,6 +172,7 @@ describe('experimentReportFromRows', () => {
   });
 
   it('keeps every assigned viewer in each brand (zeros for the inactive) and lists the weeks for the chart', () => {
+    const report = build();
     const northlight = report.brands.find((b) => b.brand === 'Northlight');
 
     expect(northlight?.variants.treatment).toMatchObject({ viewers: 900, retention: 0.5 });
@@ -115,6 +186,7 @@ describe('experimentReportFromRows', () => {
   });
 
   it('renders a panel with the chart, a sortable table and escaped names', () => {
+    const report = build();
     const html = renderExperimentSection(report);
 
     expect(html).toContain('id="chart-experiment-retention"');
