@@ -1,9 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ranker } from './ranker.js';
-import { answerInvocations, streamInvocations } from './serve.js';
+import { answerInvocations, loadServeConfig, servingThreads, streamInvocations } from './serve.js';
 import { type BatchRanker, InlineRanker, RankerPool } from './serve-pool.js';
 import { UNDER_MUTATION_RUN } from './testing/mutation-run.js';
 import { makeServingArtifact, viewerIdOf } from './testing/serving-artifact.js';
+
+// An 8-vCPU instance, so the thread count servingThreads picks shows (only serve.ts reads it among these modules).
+vi.mock('node:os', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('node:os')>()),
+  availableParallelism: () => 8,
+}));
 
 const artifact = makeServingArtifact({ viewers: 300, shows: 400, factors: 8, perViewer: 5, seed: 7 });
 const ranker = new Ranker(artifact);
@@ -160,7 +166,7 @@ describe('invocation lines, ranked on the calling thread', () => {
       '{"viewer_id":', // the last line, without a newline
     ].join('\n');
 
-    const lines = linesOf(await writesFor([body]));
+    const lines = linesOf([await answerInvocations(body, ranker, inline, TOP_K)]);
 
     expect(lines).toEqual([
       answer(viewerIdOf(0)),
@@ -261,5 +267,15 @@ describe('invocation lines, ranked on the calling thread', () => {
     });
     // 2 threads × 2 batches in flight, so the oldest is written when the fifth batch of 32 is sent.
     expect(readAtFirstWrite).toBe(5 * 32);
+  });
+});
+
+describe('servingThreads', () => {
+  it('ranks on every vCPU from 2,000 shows up, on the HTTP thread alone below, unless SERVE_THREADS says', () => {
+    const unset = loadServeConfig({});
+    expect(servingThreads(unset, 1999)).toBe(1);
+    expect(servingThreads(unset, 2000)).toBe(8);
+    expect(servingThreads(loadServeConfig({ SERVE_THREADS: '1' }), 50_000)).toBe(1);
+    expect(servingThreads(loadServeConfig({ SERVE_THREADS: '3' }), 10)).toBe(3);
   });
 });
