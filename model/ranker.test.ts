@@ -4,7 +4,7 @@ import type { Dataset } from './data/dataset.js';
 import { EaseRecommender } from './ease.js';
 import { csrFromTriples } from './linalg/csr.js';
 import { PopularityRecommender } from './popularity.js';
-import { Ranker } from './ranker.js';
+import { NO_PARTNER, Ranker } from './ranker.js';
 import { createRng } from './rng.js';
 
 const csr = (rows: number, cols: number, cells: readonly (readonly [number, number, number])[]) =>
@@ -16,11 +16,12 @@ const csr = (rows: number, cols: number, cells: readonly (readonly [number, numb
     Float32Array.from(cells.map((c) => c[2])),
   );
 
-// Shows: s0..s3 on hulu, s4 on youtube only, s5 on appletv only. Viewers: a (hulu+youtube, mostly youtube),
-// b (hulu only), c (accounts only: appletv, no history). Everyone else watches s0 and s1 together.
+// Shows: s0..s3 on hulu, s4 on youtube only, s5 on appletv only; s3 has no genre. Viewers: a (hulu+youtube, mostly
+// youtube), b (hulu+youtube, mostly hulu), c (accounts only: appletv, no history), d (hulu and youtube, as much of
+// each), g (history, no partner account at all). Everyone else watches s0 and s1 together.
 const partners = ['hulu', 'youtube', 'appletv'];
 const showIds = ['s0', 's1', 's2', 's3', 's4', 's5'];
-const viewerIds = ['a', 'b', 'c', 'd', 'e', 'f'];
+const viewerIds = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 const watches: [number, number, number][] = [
   [0, 0, 1],
   [0, 4, 1],
@@ -34,22 +35,26 @@ const watches: [number, number, number][] = [
   [5, 0, 1],
   [5, 1, 1],
   [5, 3, 1],
+  [6, 0, 1],
+  [6, 1, 1],
 ];
 
 async function makeRanker(isExcludingWatched = true, hasCatalog = true): Promise<Ranker> {
-  const interactions = csr(6, 6, watches);
+  const interactions = csr(7, 6, watches);
   const dataset: Dataset = {
     viewerIds,
     showIds,
     partnerIds: partners,
-    shows: showIds.map((id, j) => ({ title: `Title ${id}`, genre: `g${j % 2}`, brand: `brand${j}` })),
+    shows: showIds.map((id, j) => ({ title: `Title ${id}`, genre: j === 3 ? '' : `g${j % 2}`, brand: `brand${j}` })),
     interactions,
-    viewerPartners: csr(6, 3, [
+    viewerPartners: csr(7, 3, [
       [0, 0, 100],
       [0, 1, 5000],
       [1, 0, 10],
+      [1, 1, 5],
       [2, 2, 0],
       [3, 0, 1],
+      [3, 1, 1],
       [4, 0, 1],
       [5, 0, 1],
     ]),
@@ -141,6 +146,25 @@ describe('Ranker', () => {
     const recs = ranker.recommend({ viewerId: 'c' });
     expect(recs.map((r) => r.showId)).toEqual(['s5']);
     expect(recs[0]).toMatchObject({ partner: 'appletv', reason: 'Popular in g1' });
+    // Popularity's score (one viewer watched s5), not the personal model's score for an empty history (0).
+    expect(recs[0]?.score).toBe(1);
+  });
+
+  it('offers a viewer with history but no partner account any show some partner carries, on that partner', async () => {
+    const recs = (await makeRanker()).recommend({ viewerId: 'g' });
+    expect(recs.map((r) => [r.showId, r.partner])).toEqual([
+      ['s4', 'youtube'],
+      ['s3', 'hulu'], // ties s5 on score: the lower show index first
+      ['s5', 'appletv'],
+      ['s2', 'hulu'],
+    ]);
+    expect(recs[0]?.reason).toBe('Because you watched Title s0');
+  });
+
+  it('explains a popular show without a genre as popular now', async () => {
+    const recs = (await makeRanker()).recommend({ viewerId: 'nobody', k: 6 });
+    expect(recs.map((r) => r.showId)).toEqual(['s0', 's1', 's4', 's2', 's3', 's5']);
+    expect(recs.find((r) => r.showId === 's3')?.reason).toBe('Popular now');
   });
 
   it('gives an unknown viewer global popularity', async () => {
@@ -155,5 +179,33 @@ describe('Ranker', () => {
     expect(recs.every((r) => r.partner === 'youtube')).toBe(true);
     expect(recs.map((r) => r.showId)).toEqual(expect.arrayContaining(['s0', 's1', 's4']));
     expect(ranker.recommend({ viewerId: 'b', partner: 'netflix' })).toEqual([]);
+    // serve.ts ranks by these indices: an unknown partner must resolve to nothing, not to some partner index.
+    expect(ranker.resolve({ viewerId: 'b', partner: 'netflix' })).toBeUndefined();
+    expect(ranker.resolve({ viewerId: 'b', partner: 'youtube' })).toEqual({ viewer: 1, partner: 1 });
+    expect(ranker.resolve({ viewerId: 'nobody' })).toEqual({ viewer: -1, partner: NO_PARTNER });
+  });
+
+  describe('without a catalog (no show has a known carrier)', () => {
+    const labels = async (request: { viewerId: string; partner?: string }) => {
+      const recs = (await makeRanker(true, false)).recommend(request);
+      expect(recs.length).toBeGreaterThan(0);
+      return [...new Set(recs.map((r) => r.partner))];
+    };
+
+    it('offers every show on the request’s partner when one is given', async () => {
+      expect(await labels({ viewerId: 'a', partner: 'hulu' })).toEqual(['hulu']); // a watches youtube most
+      expect(await labels({ viewerId: 'nobody', partner: 'hulu' })).toEqual(['hulu']);
+    });
+
+    it('offers every show on the viewer’s most-watched partner, the lower partner index on a tie', async () => {
+      expect(await labels({ viewerId: 'a' })).toEqual(['youtube']); // hulu 100 s, youtube 5,000 s
+      expect(await labels({ viewerId: 'b' })).toEqual(['hulu']); // hulu 10 s, youtube 5 s
+      expect(await labels({ viewerId: 'd' })).toEqual(['hulu']); // 1 s on each
+      expect(await labels({ viewerId: 'c' })).toEqual(['appletv']); // an account never watched: 0 s
+    });
+
+    it('offers nothing to a viewer with no partner account', async () => {
+      expect((await makeRanker(true, false)).recommend({ viewerId: 'g' })).toEqual([]);
+    });
   });
 });

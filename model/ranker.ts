@@ -45,10 +45,6 @@ export class Ranker {
     this.partnerIndex = new Map(artifact.dataset.partnerIds.map((id, i) => [id, i]));
   }
 
-  get defaultK(): number {
-    return this.artifact.k;
-  }
-
   /** Dense indices for a request; undefined when it names a partner the model does not know (nothing to offer). */
   resolve(request: Omit<RankRequest, 'k'>): ResolvedRequest | undefined {
     const viewer = this.viewerIndex.get(request.viewerId) ?? -1;

@@ -5,7 +5,7 @@ import { holdOut } from './eval/split.js';
 import { IalsRecommender } from './ials.js';
 import { type Csr, csrFromTriples } from './linalg/csr.js';
 import { PopularityRecommender } from './popularity.js';
-import type { Recommender } from './recommender.js';
+import { mostContributingWatched, type Recommender, topK } from './recommender.js';
 import { createRng } from './rng.js';
 import { makeInteractions } from './testing/fixtures.js';
 
@@ -101,3 +101,42 @@ describeRecommender(
   { isPersonal: true },
 );
 describeRecommender('popularity', () => new PopularityRecommender(), { isPersonal: false });
+
+describe('topK', () => {
+  const ranked = (scores: readonly number[], k: number, exclude?: (item: number) => boolean) => {
+    const r = topK(Float32Array.from(scores), k, exclude);
+    return { items: [...r.items], scores: [...r.scores] };
+  };
+
+  it('gives tied scores to the lower item index, also when the tie is for the last place', () => {
+    expect(ranked([1, 3, 1, 3, 1], 3)).toEqual({ items: [1, 3, 0], scores: [3, 3, 1] });
+    expect(ranked([3, 1, 1], 2)).toEqual({ items: [0, 1], scores: [3, 1] });
+  });
+
+  it('returns as many scores as items when fewer than k shows are left', () => {
+    expect(ranked([0.5, 2, 1], 5, (item) => item === 1)).toEqual({ items: [2, 0], scores: [1, 0.5] });
+    expect(ranked([1, 2], 3, () => true)).toEqual({ items: [], scores: [] });
+  });
+
+  it('skips NaN scores', () => {
+    expect(ranked([Number.NaN, 1, Number.NaN, 2], 4)).toEqual({ items: [3, 1], scores: [2, 1] });
+  });
+});
+
+describe('mostContributingWatched', () => {
+  // Viewer 0 watched shows 2, 4 and 7; contributions are given per position in that row.
+  const x = matrix([[2, 4, 7], [1]], 8);
+  const explain = (contributions: readonly number[]) =>
+    mostContributingWatched(x, 0, (p) => contributions[p - (x.indptr[0] as number)] as number);
+
+  it('names the watched show contributing most, the first one on a tie', () => {
+    expect(explain([0.1, 0.9, 0.3])).toBe(4);
+    expect(explain([0.5, 0.2, 0.5])).toBe(2);
+  });
+
+  it('names none when no watched show contributes positively', () => {
+    expect(explain([0, 0, 0])).toBe(-1);
+    expect(explain([-1, -0.5, 0])).toBe(-1);
+    expect(mostContributingWatched(x, 1, () => 0)).toBe(-1);
+  });
+});

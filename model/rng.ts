@@ -38,14 +38,3 @@ export function createRng(seed: number): Rng {
     int: (n) => Math.floor((nextUint() / 4294967296) * n),
   };
 }
-
-/** Fisher–Yates shuffle in place with the given rng. */
-export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(items: T, rng: Rng): T {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const tmp = items[i];
-    items[i] = items[j];
-    items[j] = tmp;
-  }
-  return items;
-}

@@ -32,7 +32,8 @@ const InvocationLine = z
       return z.NEVER;
     }
     if (viewerId.startsWith('#')) {
-      ctx.addIssue({ code: 'custom', message: 'viewer ids never start with "#"' });
+      const field = line.viewerId === undefined ? 'viewer_id' : 'viewerId';
+      ctx.addIssue({ code: 'custom', message: 'viewer ids never start with "#"', path: [field] });
       return z.NEVER;
     }
     return { viewerId, partner: line.partner };
@@ -52,6 +53,13 @@ const errorLine = (line: number, code: string, message: string): string =>
   `${JSON.stringify({ line, error: { code, message } })}\n`;
 const answerLine = (viewerId: string, recommendationsJson: string): string =>
   `{"viewerId":${JSON.stringify(viewerId)},"recommendations":${recommendationsJson}}\n`;
+
+/** An invalid line's message, naming the field when the issue has one (`viewerId: Too small: …`). */
+const describeIssue = (issue: z.core.$ZodIssue | undefined): string => {
+  if (!issue) return 'invalid request';
+  const field = issue.path.join('.');
+  return field === '' ? issue.message : `${field}: ${issue.message}`;
+};
 
 /** One output slot: a finished line, or the i-th ranked viewer of its batch. */
 type Slot = string | { viewerId: string; at: number };
@@ -97,7 +105,7 @@ class InvocationBatcher {
       return errorLine(line, 'InvalidJson', 'line is not valid JSON');
     }
     const parsed = InvocationLine.safeParse(json);
-    if (!parsed.success) return errorLine(line, 'InvalidRequest', parsed.error.issues[0]?.message ?? 'invalid request');
+    if (!parsed.success) return errorLine(line, 'InvalidRequest', describeIssue(parsed.error.issues[0]));
     const { viewerId, partner } = parsed.data;
     const resolved = this.ranker.resolve({ viewerId, partner });
     // A partner the model does not know carries nothing we could offer there.
