@@ -65,6 +65,16 @@ describe('sumFanoutResults', () => {
     expect(totals).toEqual({ written: 1111, skipped: 0, retried: 0, objects: 4, batches: 4, failedBatches: 0 });
   });
 
+  it('names the object it cannot read, with the S3 error as cause', async () => {
+    const { s3 } = memoryS3({ [BUCKET]: {} });
+
+    const error = await sumFanoutResults({ Bucket: BUCKET, Key: MANIFEST }, s3).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RecsError);
+    expect((error as Error).message).toMatch(new RegExp(`^cannot read s3://${BUCKET}/${MANIFEST}: `));
+    expect((error as Error).cause).toMatchObject({ name: 'NoSuchKey' });
+  });
+
   it('refuses a succeeded child without counts, naming its result file', async () => {
     const { s3 } = memoryS3({
       [BUCKET]: {
@@ -95,6 +105,15 @@ describe('readPopularShows', () => {
 
     expect(await result).toMatchObject({ skippedRows: 0, shows: [{ showId: 's1' }, { showId: 's2' }] });
     expect(warnings).toEqual([]);
+  });
+
+  it('reads a NULL title, genre or brand as an empty string', async () => {
+    const row = { show_id: 's1', title: null, genre: null, brand: null, partner: 'own', unique_viewers: 1, rank: 1 };
+    const { result } = read({ [`${ROOT}popular/0000_part_00.json`]: JSON.stringify(row) });
+
+    expect((await result).shows).toEqual([
+      { showId: 's1', title: '', genre: '', brand: '', partners: ['own'], rank: 1, uniqueViewers: 1 },
+    ]);
   });
 
   it('lists a partner once per show, even when a row repeats', async () => {
