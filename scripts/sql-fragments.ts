@@ -1,7 +1,7 @@
 /**
  * SQL fragments (issue #17): a clause several statements share lives in one `sql/<name>.sql` file, a plain SELECT,
  * and a statement includes it with a line that holds only `{{<NAME>}}` (the file name in upper case), usually as the
- * body of a CTE. The generators (scripts/gen-sql.ts, functions/report-top-shows/generate-assets.ts) expand those
+ * body of a CTE. The generators (scripts/gen-sql.ts, scripts/gen-report-assets.ts) expand those
  * lines before they embed a statement, so what runs in Redshift and PGlite is one self-contained statement.
  * Tokens inside a line (`{{AS_OF}}`) are not fragments; they are bound later (functions/prepare-run/unload-sql.ts).
  */

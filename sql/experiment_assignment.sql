@@ -6,7 +6,7 @@
 -- the six digits are converted one by one.
 -- Inputs: resolved_identity (sql/schema.sql). Parameters: experiment_id; control_threshold (an integer, as text).
 -- Output columns: viewer_id, bucket, variant ('control' | 'treatment').
--- sql/report_experiment.sql embeds this SELECT as its `assigned` CTE (functions/report-top-shows/generate-assets.ts).
+-- sql/report_experiment.sql embeds this SELECT as its `assigned` CTE (scripts/gen-report-assets.ts).
 SELECT
   viewer_id,
   bucket,

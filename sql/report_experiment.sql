@@ -17,7 +17,7 @@
 --   retained_weeks_sq, active_retained_weeks, watch_seconds, watch_seconds_sq, exposures, conversions.
 -- Portable: runs in Redshift and PostgreSQL/PGlite. The lines {{EXPERIMENT_ASSIGNMENT}}, {{VIEWER_EVENTS}} and
 -- {{EXPOSURE_OUTCOMES}} are replaced by those sql/ fragments (scripts/sql-fragments.ts, run by
--- functions/report-top-shows/generate-assets.ts); sql/experiment_assignment.sql is the one copy of the hash.
+-- scripts/gen-report-assets.ts); sql/experiment_assignment.sql is the one copy of the hash.
 WITH assigned AS (
 {{EXPERIMENT_ASSIGNMENT}}
 ),

@@ -21,7 +21,8 @@
 --   watch_hours, repeat_viewers, repeat_rate, prev_unique_viewers, wow_change, exposure_run_id, recommended_viewers,
 --   converted_viewers, hit_rate. Columns a section does not use are NULL.
 -- Portable: runs unchanged in Redshift and PostgreSQL/PGlite (no FILTER, no :: casts, no DATEADD). The lines
--- {{VIEWER_EVENTS}} and {{EXPOSURE_OUTCOMES}} are replaced by those fragments (generate-assets.ts), as in report_experiment.sql.
+-- {{VIEWER_EVENTS}} and {{EXPOSURE_OUTCOMES}} are replaced by those fragments (scripts/gen-report-assets.ts), as in
+-- report_experiment.sql.
 WITH viewer_events AS (
 {{VIEWER_EVENTS}}
 ),
