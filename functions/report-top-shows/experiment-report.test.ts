@@ -3,6 +3,7 @@ import { NULL_EXPERIMENT_ROW as NULLS } from '../../test/support/experiment-rows
 import type { Experiment } from '../_shared/experiment.js';
 import { renderExperimentSection } from './experiment-html.js';
 import { buildExperimentReport, experimentReportFromRows, outcomeWeeks } from './experiment-report.js';
+import { welchDifference } from './experiment-stats.js';
 
 const EXPERIMENT: Experiment = {
   id: 'holdout-<1>',
@@ -194,5 +195,71 @@ describe('experimentReportFromRows', () => {
     expect(html).toContain('holdout-&lt;1&gt;');
     expect(html).not.toContain('holdout-<1>');
     expect(renderExperimentSection(null)).toBe('');
+  });
+
+  it('measures the watch-time lift in hours per assigned viewer: seconds and squared seconds both converted', () => {
+    const report = build();
+
+    // Hours: treatment Σw = 100, Σw² = 100 over 900 viewers; control Σw = 10, Σw² = 10 over 100 (the rows' w·3600).
+    const expected = welchDifference({ viewers: 900, sum: 100, sumSq: 100 }, { viewers: 100, sum: 10, sumSq: 10 });
+    expect(expected?.standardError).toBeCloseTo(0.031921, 5);
+    expect(report.watchTimeLift).toMatchObject({
+      estimate: Number((1 / 90).toFixed(6)),
+      standardError: Number(expected?.standardError.toFixed(6)),
+      verdict: 'not-enough-data',
+    });
+    expect(report.watchTimeLift?.summary).toBe(
+      'not enough data yet: 0.01 h per viewer (95 % CI -0.05 h per viewer to 0.07 h per viewer); this sample detects effects from 0.09 h per viewer',
+    );
+  });
+
+  it('words a drop, and a lift, with the estimate and its interval', () => {
+    const rows = (treatmentRetained: number) => [
+      ...ROWS.slice(0, 2),
+      variantBrand('control', 'all', 100, 45, 36_000),
+      variantBrand('treatment', 'all', 900, treatmentRetained, 360_000),
+    ];
+
+    const drop = experimentReportFromRows(rows(270), EXPERIMENT, []).retentionLift;
+    const lift = experimentReportFromRows(rows(540), EXPERIMENT, []).retentionLift;
+
+    // Drop: √(.3·.7/900 + .45·.55/100) = 0.052042, × 1.959964 = 10.2 points; lift: 0.0523609 → 10.3 points.
+    expect(drop?.summary).toBe('drop of -15.0 points (95 % CI -25.2 points to -4.8 points)');
+    expect(lift?.summary).toBe('lift of 15.0 points (95 % CI 4.7 points to 25.3 points)');
+  });
+
+  it('lists the brands other than all, sorted, and keeps the end date', () => {
+    const rows = [...ROWS, variantBrand('treatment', 'Zeta', 10, 5, 0), variantBrand('control', 'Alpha', 10, 5, 0)];
+
+    const report = experimentReportFromRows(rows, { ...EXPERIMENT, end: '2026-12-01T00:00:00.000Z' }, []);
+
+    expect(report.brands.map((b) => b.brand)).toEqual(['Alpha', 'Northlight', 'Zeta']);
+    expect(report.end).toBe('2026-12-01T00:00:00.000Z');
+    expect(build().end).toBeNull();
+  });
+
+  it("charts only every brand's weekly retention, and no retention for a week nobody was active in", () => {
+    const week = (brand: string, weekStart: string, variant: string, active: number, retained: number) => ({
+      ...NULLS,
+      section: 'retention_week',
+      variant,
+      brand,
+      week_start: weekStart,
+      active_weeks: active,
+      retained_weeks: retained,
+    });
+    const rows = [
+      ...ROWS,
+      week('Northlight', '2026-11-09', 'control', 10, 1),
+      week('Northlight', '2026-11-16', 'treatment', 10, 9),
+      week('all', '2026-11-16', 'control', 0, 0),
+    ];
+
+    const report = experimentReportFromRows(rows, EXPERIMENT, ['2026-11-09', '2026-11-16']);
+
+    expect(report.retentionByWeek).toEqual([
+      { weekStart: '2026-11-09', control: 0.45, treatment: 0.6 },
+      { weekStart: '2026-11-16', control: null, treatment: null },
+    ]);
   });
 });
