@@ -91,4 +91,25 @@ describe('createOffersHandler', () => {
     expect(response.body).toBe('{"error":{"code":"InternalError","message":"Internal error"}}');
     expect(errors).toHaveBeenCalledExactlyOnceWith('offers request failed', { errorName: 'RangeError' });
   });
+
+  it('logs each failed table read with its operation, error and cause names, and still answers', async () => {
+    const warnings = vi.spyOn(logger, 'warn');
+    const contexts = vi.spyOn(logger, 'addContext');
+    const handler = createOffersHandler({ config, client: offlineClient().client, now: () => NOW });
+    const context = { functionName: 'offers', awsRequestId: 'req-1' } as Parameters<typeof handler>[1];
+
+    const response = await handler(offersEvent('viewer-1', { sub: 'viewer-1' }), context);
+
+    // Nothing readable: an empty fallback list, never cached (a healthy answer may follow on the next call).
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ viewerId: 'viewer-1', source: 'fallback', offers: [] });
+    expect(response.headers?.['cache-control']).toBe('no-store');
+    expect(contexts).toHaveBeenCalledExactlyOnceWith(context);
+    expect(warnings.mock.calls).toEqual([
+      [
+        'recommendations table read failed; degrading',
+        { operation: 'getLivePointer', errorName: 'OffersStoreError', causeName: 'Error' },
+      ],
+    ]);
+  });
 });
